@@ -1,0 +1,44 @@
+# omnilake: `make demo` and `make test` work on a fresh machine with Python 3.11 and Java 17.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export OMNILAKE_HOME ?= $(CURDIR)/.omnilake
+export DAGSTER_HOME ?= $(OMNILAKE_HOME)/dagster
+
+.PHONY: setup demo test dev bench clean constraints
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found (set PYTHON=...)"; exit 1; }
+	@command -v java >/dev/null 2>&1 || { echo "Java 17 is required by Spark (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+demo: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(VENV)/bin/omnilake demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+dev: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(VENV)/bin/dagster dev -w workspace.yaml
+
+bench: $(STAMP)
+	$(PY) bench/ecommerce_run.py
+
+# Re-resolve the pinned set after changing dependencies in pyproject.toml.
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install --quiet -e ".[dev]"
+	(echo "# Exact versions resolved together on Python 3.11 (pip install -c constraints.txt). Regenerate with make constraints."; \
+	 .venv-constraints/bin/pip freeze --exclude-editable) > constraints.txt
+	rm -rf .venv-constraints
+
+clean:
+	rm -rf $(OMNILAKE_HOME) .pytest_cache

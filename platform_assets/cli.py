@@ -1,0 +1,199 @@
+"""The `omnilake` command line: generate sample data, run domains, query the lake, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from platform_assets import settings
+
+DOMAINS = ("ecommerce",)
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+DEMO_DAYS = 14
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="omnilake", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write realistic, messy sample landing data")
+    gen.add_argument("--out", type=Path, default=None, help="landing root (default: $OMNILAKE_LANDING)")
+    gen.add_argument("--start", type=date.fromisoformat, default=date.fromisoformat(settings.start_date()))
+    gen.add_argument("--days", type=int, default=DEMO_DAYS)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--scale", type=float, default=1.0)
+    gen.add_argument("--domain", action="append", choices=DOMAINS)
+
+    run = sub.add_parser("run", help="materialize every asset of the chosen domains for a range of days")
+    run.add_argument("--domain", action="append", choices=DOMAINS)
+    run.add_argument("--from", dest="start", type=date.fromisoformat)
+    run.add_argument("--to", dest="end", type=date.fromisoformat)
+
+    query = sub.add_parser("query", help="run DuckDB SQL over the lake (views <layer>_<domain>_<table>)")
+    query.add_argument("sql")
+
+    sub.add_parser("demo", help="generate sample data if none, run everything, print a summary")
+
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        return cmd_generate(args.out, args.start, args.days, args.seed, args.scale, args.domain)
+    if args.command == "run":
+        return cmd_run(args.domain or list(DOMAINS), args.start, args.end)[0]
+    if args.command == "query":
+        return cmd_query(args.sql)
+    return cmd_demo()
+
+
+def cmd_generate(out, start, days, seed, scale, domains) -> int:
+    from platform_assets.generate import generate
+
+    out = Path(out or settings.landing_root())
+    summaries = generate(out, start, days, seed=seed, scale=scale, domains=domains)
+    for domain, s in summaries.items():
+        print(f"{domain}: {s['files_written']} files, rows {s['rows']} -> {out}")
+    return 0
+
+
+def landing_dates(domain: str) -> list[str]:
+    """Every partition date the landing zone holds for a domain (date folders and workbook sheets)."""
+    from platform_assets.core.landing import LayoutError, parse_landing_key, partitions_of
+    from platform_assets.core.storage import open_store
+
+    store = open_store(settings.landing_root(), endpoint_url=settings.s3_endpoint_url())
+    dates: set[str] = set()
+    for info in store.list(f"{domain}/"):
+        try:
+            dates.update(partitions_of(store, parse_landing_key(info)))
+        except LayoutError:
+            continue
+    return sorted(dates)
+
+
+def _instance():
+    import dagster as dg
+
+    os.environ.setdefault("DAGSTER_HOME", settings.dagster_home())
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.get()
+
+
+def cmd_run(domains: Sequence[str], start: date | None, end: date | None) -> tuple[int, list]:
+    """One Dagster run per domain over the whole range (partitioned assets run as single-run backfills).
+
+    Returns the exit code and the check evaluations of the runs."""
+    from platform_assets.definitions import defs
+
+    instance = _instance()
+    failed, checks = [], []
+    for domain in domains:
+        dates = landing_dates(domain)
+        lo = start.isoformat() if start else (dates[0] if dates else None)
+        hi = end.isoformat() if end else (dates[-1] if dates else None)
+        if lo is None or hi is None:
+            print(f"{domain}: no landing data under {settings.landing_root()}/{domain}/ and no --from/--to: skipped")
+            continue
+        if lo > hi:
+            print(f"{domain}: --from {lo} is after --to {hi}", file=sys.stderr)
+            return 2, checks
+        job = defs.resolve_job_def(f"{domain}_job")
+        print(f"{domain}: materializing {lo}..{hi} in one run")
+        started = time.monotonic()
+        result = job.execute_in_process(
+            instance=instance,
+            tags={RANGE_START: lo, RANGE_END: hi},
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
+        steps = result.get_step_success_events()
+        failures = result.get_step_failure_events()
+        print(
+            f"{domain}: run {result.run_id} {'succeeded' if result.success else 'FAILED'} in "
+            f"{time.monotonic() - started:.1f}s ({len(steps)} steps ok, {len(failures)} failed)"
+        )
+        for event in failures:
+            error = event.event_specific_data.error
+            print(f"  {event.step_key}: {error.message.strip() if error else 'failed'}", file=sys.stderr)
+        checks += [
+            e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        ]
+        if not result.success:
+            failed.append(domain)
+    return (1 if failed else 0), checks
+
+
+def _duckdb_with_views():
+    import duckdb
+
+    from platform_assets.core.lake import Lake
+    from resources.lake import LakeResource
+
+    lake: Lake = LakeResource(root=settings.lake_root(), endpoint_url=settings.s3_endpoint_url()).lake()
+    con = duckdb.connect()
+    tables = lake.list_tables()
+    for ref in tables:
+        con.register(ref.view_name, lake.delta(ref).to_pyarrow_dataset())
+    return con, tables
+
+
+def cmd_query(sql: str) -> int:
+    con, tables = _duckdb_with_views()
+    if not tables:
+        print(f"the lake at {settings.lake_root()} has no tables yet: run `omnilake run` first", file=sys.stderr)
+        return 1
+    try:
+        rel = con.sql(sql)
+    except Exception as exc:  # DuckDB's own message names the problem (unknown view, syntax)
+        print(f"query failed: {exc}", file=sys.stderr)
+        return 1
+    if rel is not None:
+        rel.show(max_rows=100, max_width=200)
+    return 0
+
+
+def cmd_demo() -> int:
+    from platform_assets.core.storage import open_store
+
+    landing = settings.landing_root()
+    store = open_store(landing, endpoint_url=settings.s3_endpoint_url())
+    if next(iter(store.list()), None) is None:
+        if settings.is_s3(landing):
+            print("the demo generates into a local landing zone; OMNILAKE_LANDING points at S3", file=sys.stderr)
+            return 2
+        start = date.fromisoformat(settings.start_date())
+        print(f"generating {DEMO_DAYS} days of sample data from {start} into {landing}")
+        cmd_generate(Path(landing), start, DEMO_DAYS, 7, 1.0, None)
+    else:
+        print(f"using the landing data already in {landing}")
+    code, checks = cmd_run(list(DOMAINS), None, None)
+    print_summary(checks)
+    return code
+
+
+def print_summary(checks: list) -> None:
+    con, tables = _duckdb_with_views()
+    print("\nomnilake lake summary")
+    print(f"{'table':<48} {'rows':>10}")
+    for ref in tables:
+        rows = con.sql(f'select count(*) from "{ref.view_name}"').fetchone()[0]
+        print(f"{ref.path:<48} {rows:>10}")
+    failed = [c for c in checks if not c.passed]
+    print(f"\nchecks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+    for c in failed:
+        print(f"  {c.severity.value:<5} {c.asset_key.to_user_string()}:{c.check_name} {_check_detail(c)}")
+    print("\nexplore: omnilake query \"select * from gold_ecommerce_daily_sales order by dt\"; UI: make dev")
+
+
+def _check_detail(evaluation) -> str:
+    md = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+    shown = {k: v for k, v in md.items() if k in ("orphan_items", "duplicate_keys", "failed_checks")}
+    return str(shown) if shown else ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Bronze ingestion: landing files of one source, as delivered, into `bronze/<domain>/<source>`.
+
+Every value stays the string that was delivered; `_source_file`, `_row`, `_ingested_at` (the file's delivery
+time, so a re-run writes identical rows) and `dt` (the partition the file or sheet feeds) are added. What
+cannot be parsed (a whole file, or one malformed row) goes to `quarantine/<domain>/<source>_unparsed` with
+the file, row and reason, and the run goes on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from platform_assets.core.execution import TransformContext
+from platform_assets.core.landing import LayoutError, Reject, parse_landing_key, partitions_of, read_landing_file
+from platform_assets.core.sources import Source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
+BRONZE_META_COLUMNS = (
+    pa.field("_source_file", pa.string()),
+    pa.field("_row", pa.int64()),
+    pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
+    pa.field("dt", pa.string()),
+)
+
+UNPARSED_SCHEMA = pa.schema(
+    [
+        pa.field("file", pa.string()),
+        pa.field("row", pa.int64()),
+        pa.field("reason", pa.string()),
+        pa.field("raw", pa.string()),
+        pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
+        pa.field("dt", pa.string()),
+    ]
+)
+
+
+def bronze_schema(source: Source) -> pa.Schema:
+    return pa.schema([pa.field(c, pa.string()) for c in source.columns] + list(BRONZE_META_COLUMNS))
+
+
+def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
+    """Transform `bronze`: parse every landing file of the source that feeds a partition in `ctx.dts`."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    declared = ctx.params["source"]
+    source = Source(**{k: tuple(v) if isinstance(v, list) else v for k, v in declared.items()})
+    wanted = set(ctx.dts or [])
+    store = ctx.landing
+    tables: list[pa.Table] = []
+    rejects: list[tuple[Reject, object]] = []
+    # Workbooks feed the dates of their sheets wherever they lie, so the whole source prefix is listed
+    # (names only); files are read only when they feed a wanted partition.
+    for info in store.list(source.prefix):
+        try:
+            landing_file = parse_landing_key(info)
+        except LayoutError:
+            continue  # reported by the landing sensor; not part of any partition
+        if ctx.dts is not None and not wanted.intersection(partitions_of(store, landing_file)):
+            continue
+        parsed = read_landing_file(store, landing_file, source, ctx.dts)
+        if parsed.table.num_rows:
+            tables.append(parsed.table)
+        rejects.extend((r, landing_file.modified) for r in parsed.rejects if ctx.dts is None or r.dt in wanted)
+
+    schema = bronze_schema(source)
+    data = pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()
+    unparsed = pa.table(
+        {
+            "file": [r.file for r, _ in rejects],
+            "row": [r.row for r, _ in rejects],
+            "reason": [r.reason for r, _ in rejects],
+            "raw": [r.raw for r, _ in rejects],
+            "_ingested_at": [m for _, m in rejects],
+            "dt": [r.dt for r, _ in rejects],
+        },
+        schema=UNPARSED_SCHEMA,
+    )
+    spark = ctx.spark
+    return {
+        "bronze": spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(schema)),
+        "unparsed": spark.createDataFrame(unparsed.to_pandas(), schema=from_arrow_schema(UNPARSED_SCHEMA)),
+    }

@@ -1,0 +1,195 @@
+"""One Spark job: read input tables, run a transform, check the outputs, commit them to the lake.
+
+A `JobSpec` is plain JSON, so the same job runs in the Dagster process (`OMNILAKE_SPARK=local`), under
+spark-submit through Dagster Pipes (`subprocess`), and on Glue / EMR (the entrypoint receives the spec as a
+Pipes extra). Transforms are named by dotted path (`module:function`) and are pure functions of their
+input DataFrames: `fn(inputs: dict[str, DataFrame], ctx: TransformContext) -> dict[str, DataFrame]`.
+
+Write-audit-publish: outputs are checked before anything is committed; when a blocking check fails, no
+output of the job is written and the previous table versions stay in place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable
+
+from platform_assets.core.lake import Lake, TableRef, WriteResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame, SparkSession
+
+    from platform_assets.core.storage import ObjectStore
+
+
+@dataclass
+class InputSpec:
+    table: str
+    dts: list[str] | None = None  # partitions to read; None: the whole table
+
+
+@dataclass
+class OutputSpec:
+    table: str
+    partitioned: bool = True
+    contract: str | None = None  # "module:Model", a pandera.pyspark DataFrameModel
+
+
+@dataclass
+class CheckSpec:
+    """A custom check: `fn(outputs, inputs, ctx, **params) -> (passed, metadata)` on one output."""
+
+    name: str
+    output: str
+    fn: str
+    severity: str = "ERROR"  # or "WARN"
+    blocking: bool = False
+    description: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JobSpec:
+    transform: str
+    lake: str
+    dts: list[str] | None
+    inputs: dict[str, InputSpec] = field(default_factory=dict)
+    outputs: dict[str, OutputSpec] = field(default_factory=dict)
+    checks: list[CheckSpec] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    landing: str | None = None
+    storage_options: dict[str, str] | None = None
+    endpoint_url: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "JobSpec":
+        d = dict(d)
+        d["inputs"] = {k: InputSpec(**v) for k, v in d.get("inputs", {}).items()}
+        d["outputs"] = {k: OutputSpec(**v) for k, v in d.get("outputs", {}).items()}
+        d["checks"] = [CheckSpec(**c) for c in d.get("checks", [])]
+        return cls(**d)
+
+
+CONTRACT_CHECK = "pandera_contract"
+
+
+@dataclass
+class CheckOutcome:
+    table: str
+    name: str
+    passed: bool
+    severity: str = "ERROR"
+    blocking: bool = True
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JobResult:
+    outputs: dict[str, WriteResult]  # only what was committed
+    checks: list[CheckOutcome]
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per output: extra metadata
+
+    @property
+    def blocked(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if c.blocking and not c.passed and c.severity == "ERROR"]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str)
+
+
+@dataclass
+class TransformContext:
+    spark: "SparkSession"
+    dts: list[str] | None
+    params: dict[str, Any]
+    lake: Lake
+    landing_root: str | None = None
+    endpoint_url: str | None = None
+
+    @cached_property
+    def landing(self) -> "ObjectStore":
+        from platform_assets.core.storage import open_store
+
+        if self.landing_root is None:
+            raise ValueError("this job has no landing zone configured")
+        return open_store(self.landing_root, endpoint_url=self.endpoint_url)
+
+
+def load_object(path: str) -> Any:
+    """Import `module:attribute`."""
+    module, _, attr = path.partition(":")
+    if not attr:
+        raise ValueError(f"expected 'module:attribute', got {path!r}")
+    return getattr(importlib.import_module(module), attr)
+
+
+def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = print) -> JobResult:
+    from pyspark.sql import functions as F
+
+    lake = Lake(spec.lake, spec.storage_options)
+    ctx = TransformContext(spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url)
+    inputs = {name: lake.read(spark, i.table, i.dts) for name, i in spec.inputs.items()}
+    transform = load_object(spec.transform)
+    outputs: dict[str, DataFrame] = transform(inputs, ctx)
+    missing = set(spec.outputs) - set(outputs)
+    if missing:
+        raise ValueError(f"{spec.transform} returned no {sorted(missing)}")
+    for df in outputs.values():
+        df.persist()
+    try:
+        checks: list[CheckOutcome] = []
+        for name, out in spec.outputs.items():
+            if out.contract:
+                checks.append(contract_outcome(out.table, load_object(out.contract), outputs[name]))
+        for c in spec.checks:
+            passed, metadata = load_object(c.fn)(outputs, inputs, ctx, **c.params)
+            table = spec.outputs[c.output].table
+            checks.append(CheckOutcome(table, c.name, bool(passed), c.severity, c.blocking, metadata))
+        facts: dict[str, dict[str, Any]] = {}
+        for name, df in outputs.items():
+            if "_rules_failed" in df.columns:
+                counts = (
+                    df.select(F.explode("_rules_failed").alias("rule")).groupBy("rule").count().collect()
+                )
+                facts[name] = {"rows_by_rule": {r["rule"]: r["count"] for r in sorted(counts)}}
+        result = JobResult(outputs={}, checks=checks, facts=facts)
+        if result.blocked:
+            names = ", ".join(f"{c.table}:{c.name}" for c in result.blocked)
+            log(f"blocking checks failed ({names}): nothing committed")
+            return result
+        # Quarantine first: if the job dies between the commits, the rows it set aside are not lost.
+        order = sorted(spec.outputs, key=lambda n: TableRef.parse(spec.outputs[n].table).layer != "quarantine")
+        for name in order:
+            out = spec.outputs[name]
+            dts = spec.dts if out.partitioned else None
+            result.outputs[name] = lake.write(outputs[name], out.table, dts, partitioned=out.partitioned)
+            log(f"committed {out.table} v{result.outputs[name].version}: {result.outputs[name].rows} rows")
+        return result
+    finally:
+        for df in outputs.values():
+            df.unpersist()
+
+
+def contract_outcome(table: str, model: Any, df: "DataFrame") -> CheckOutcome:
+    """Validate `df` with a pandera.pyspark DataFrameModel; failures listed by column and check."""
+    validated = model.validate(check_obj=df)
+    errors = dict(validated.pandera.errors)
+    failures = []
+    for _, by_reason in errors.items():
+        for reason, items in by_reason.items():
+            for e in items:
+                failures.append({"column": e.get("column"), "check": e.get("check"), "reason": reason})
+    return CheckOutcome(
+        table,
+        CONTRACT_CHECK,
+        not failures,
+        "ERROR",
+        True,
+        {"model": model.__name__, "failures": failures, "failed_checks": len(failures)},
+    )

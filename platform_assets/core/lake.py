@@ -1,0 +1,455 @@
+"""Delta Lake tables of the lake: `<lake>/<layer>/<domain>/<table>`.
+
+Spark computes and writes the Parquet data files; delta-rs commits the transaction log (no delta-spark jar
+is available here, and none is needed). A write names the partitions it replaces, and the commit removes
+the old files of exactly those partitions and adds the new ones in one Delta version, so readers see the
+old or the new partition, never a mix, and a re-run replaces instead of appending.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import pyarrow as pa
+
+if TYPE_CHECKING:  # pragma: no cover
+    from deltalake import DeltaTable
+    from pyspark.sql import DataFrame, SparkSession
+
+LAYERS = ("bronze", "silver", "gold", "quarantine")
+PARTITION_COLUMN = "dt"
+_DT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Delta statistics keep string bounds only when they are short enough to be exact.
+_MAX_STAT_STRING = 32
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A lake table: `<layer>/<domain>/<name>`; its Dagster asset key is `[layer, domain, name]`."""
+
+    layer: str
+    domain: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.layer not in LAYERS:
+            raise ValueError(f"unknown layer {self.layer!r}: expected one of {LAYERS}")
+        for part in (self.domain, self.name):
+            if not _NAME.match(part):
+                raise ValueError(f"invalid table name part {part!r}")
+
+    @classmethod
+    def parse(cls, path: str | "TableRef") -> "TableRef":
+        if isinstance(path, TableRef):
+            return path
+        parts = path.strip("/").split("/")
+        if len(parts) != 3:
+            raise ValueError(f"a table is <layer>/<domain>/<name>, got {path!r}")
+        return cls(*parts)
+
+    @property
+    def path(self) -> str:
+        return f"{self.layer}/{self.domain}/{self.name}"
+
+    @property
+    def key(self) -> list[str]:
+        return [self.layer, self.domain, self.name]
+
+    @property
+    def view_name(self) -> str:
+        return f"{self.layer}_{self.domain}_{self.name}"
+
+    def __str__(self) -> str:
+        return self.path
+
+
+@dataclass
+class WriteResult:
+    table: str
+    version: int
+    rows: int
+    rows_by_dt: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    schema: list[tuple[str, str]] = field(default_factory=list)
+    replaced: list[str] | None = None  # partitions replaced; None = the whole table
+
+
+def check_dts(dts: Iterable[str]) -> list[str]:
+    out = sorted(set(dts))
+    for d in out:
+        if not _DT.match(d):
+            raise ValueError(f"partition value {d!r} is not YYYY-MM-DD")
+    return out
+
+
+def delta_type_name(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "timestamp" if t.tz else "timestamp_ntz"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"array<{delta_type_name(t.value_type)}>"
+    return {
+        pa.string(): "string",
+        pa.large_string(): "string",
+        pa.int64(): "long",
+        pa.int32(): "integer",
+        pa.int16(): "short",
+        pa.float64(): "double",
+        pa.float32(): "float",
+        pa.bool_(): "boolean",
+        pa.date32(): "date",
+    }.get(t, str(t))
+
+
+def _nullable(schema: pa.Schema) -> pa.Schema:
+    # Spark marks aggregates non-nullable run by run; a stable, nullable table schema avoids spurious
+    # schema conflicts between runs.
+    return pa.schema([pa.field(f.name, f.type, True) for f in schema])
+
+
+class Lake:
+    """The lake root (a local path or `s3://bucket/prefix`) and the tables under it."""
+
+    def __init__(self, root: str, storage_options: dict[str, str] | None = None):
+        self.root = root.rstrip("/")
+        self.storage_options = storage_options or None
+
+    @property
+    def is_local(self) -> bool:
+        return "://" not in self.root
+
+    def uri(self, table: TableRef | str) -> str:
+        return f"{self.root}/{TableRef.parse(table).path}"
+
+    # ---- delta-rs side -------------------------------------------------------------------------
+    def exists(self, table: TableRef | str) -> bool:
+        from deltalake import DeltaTable
+
+        return DeltaTable.is_deltatable(self.uri(table), storage_options=self.storage_options)
+
+    def delta(self, table: TableRef | str) -> "DeltaTable":
+        from deltalake import DeltaTable
+
+        uri = self.uri(table)
+        if not DeltaTable.is_deltatable(uri, storage_options=self.storage_options):
+            raise FileNotFoundError(
+                f"lake table {TableRef.parse(table)} does not exist yet at {uri}: materialize it first"
+            )
+        return DeltaTable(uri, storage_options=self.storage_options)
+
+    def arrow_schema(self, table: TableRef | str) -> pa.Schema:
+        return pa.schema(self.delta(table).schema().to_arrow())
+
+    def partition_columns(self, table: TableRef | str) -> list[str]:
+        return list(self.delta(table).metadata().partition_columns)
+
+    def read_arrow(self, table: TableRef | str, dts: Sequence[str] | None = None) -> pa.Table:
+        dt = self.delta(table)
+        filters = self._filters(dt, dts)
+        return dt.to_pyarrow_table(partitions=filters) if filters else dt.to_pyarrow_table()
+
+    def list_tables(self) -> list[TableRef]:
+        """Every Delta table under the lake root (local lakes; S3 lakes through the object store)."""
+        from platform_assets.core.storage import open_store
+
+        found: list[TableRef] = []
+        if self.is_local:
+            for layer in LAYERS:
+                base = os.path.join(self.root, layer)
+                if not os.path.isdir(base):
+                    continue
+                for domain in sorted(os.listdir(base)):
+                    for name in sorted(os.listdir(os.path.join(base, domain))):
+                        if os.path.isdir(os.path.join(base, domain, name, "_delta_log")):
+                            found.append(TableRef(layer, domain, name))
+            return found
+        store = open_store(self.root, endpoint_url=(self.storage_options or {}).get("AWS_ENDPOINT_URL"))
+        for layer in LAYERS:
+            for domain in store.list_folders(f"{layer}/"):
+                for name in store.list_folders(f"{layer}/{domain}/"):
+                    if store.list_folders(f"{layer}/{domain}/{name}/").count("_delta_log"):
+                        found.append(TableRef(layer, domain, name))
+        return found
+
+    @staticmethod
+    def _filters(dt: "DeltaTable", dts: Sequence[str] | None):
+        if dts is None or PARTITION_COLUMN not in dt.metadata().partition_columns:
+            return None
+        return [(PARTITION_COLUMN, "in", check_dts(dts))]
+
+    # ---- Spark side ----------------------------------------------------------------------------
+    def read(self, spark: "SparkSession", table: TableRef | str, dts: Sequence[str] | None = None) -> "DataFrame":
+        """The table (or the given `dt` partitions of it) as a Spark DataFrame."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        dt = self.delta(table)
+        schema = pa.schema(dt.schema().to_arrow())
+        partitioned = PARTITION_COLUMN in dt.metadata().partition_columns
+        if not self.is_local:
+            # Local Spark has no S3 filesystem (no s3a jars): read through delta-rs on the driver.
+            data = self.read_arrow(table, dts)
+            return spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(schema))
+        filters = self._filters(dt, dts)
+        files = dt.file_uris(file_pruning_predicate=filters) if filters else dt.file_uris()
+        if not files:
+            return spark.createDataFrame([], schema=from_arrow_schema(schema))
+        file_schema = pa.schema([f for f in schema if not (partitioned and f.name == PARTITION_COLUMN)])
+        reader = spark.read.schema(from_arrow_schema(file_schema))
+        if partitioned:
+            # Both writers (Spark here, delta-rs when optimizing) lay files out as dt=<value>/, so Spark
+            # recovers dt from the path; type inference is off in the session, so it stays a string.
+            reader = reader.option("basePath", self.uri(table))
+        df = reader.parquet(*files)
+        return df.select(*[f.name for f in schema])
+
+    def write(
+        self,
+        df: "DataFrame",
+        table: TableRef | str,
+        dts: Sequence[str] | None,
+        *,
+        partitioned: bool,
+    ) -> WriteResult:
+        """Replace partitions `dts` of a dt-partitioned table (or the whole table when `dts` is None)."""
+        ref = TableRef.parse(table)
+        replace = check_dts(dts) if (partitioned and dts is not None) else None
+        if partitioned and PARTITION_COLUMN not in df.columns:
+            raise ValueError(f"{ref}: a partitioned table needs a '{PARTITION_COLUMN}' column")
+        if not self.is_local:
+            from pyspark.sql.pandas.types import to_arrow_schema
+
+            schema = _nullable(to_arrow_schema(df.schema, timezone="UTC"))
+            data = pa.Table.from_batches(df.toArrow().to_batches(), schema=schema) if df.columns else pa.table({})
+            return self.write_arrow(data, ref, replace, partitioned=partitioned)
+
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        schema = _nullable(to_arrow_schema(df.schema, timezone="UTC"))
+        uri = self.uri(ref)
+        write_id = uuid.uuid4().hex
+        staging = os.path.join(uri, "_staging", write_id)
+        writer = df.write.mode("errorifexists")
+        if partitioned:
+            writer = writer.partitionBy(PARTITION_COLUMN)
+        try:
+            writer.parquet(staging)
+            files = self._stage_files(staging, partitioned)
+            if replace is not None:
+                outside = sorted({d for d, _ in files} - set(replace))
+                if outside:
+                    raise ValueError(
+                        f"{ref}: the transform produced rows for dt {outside[:5]} outside the partitions "
+                        f"being replaced {replace[0]}..{replace[-1]}; refusing to write them"
+                    )
+            actions, rows_by_dt = self._adopt_files(uri, staging, files, schema, write_id)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            _rmdir_if_empty(os.path.join(uri, "_staging"))
+        version = self._commit(ref, schema, actions, replace, partitioned)
+        return WriteResult(
+            table=ref.path,
+            version=version,
+            rows=sum(rows_by_dt.values()),
+            rows_by_dt=rows_by_dt if partitioned else {},
+            files=len(actions),
+            schema=[(f.name, delta_type_name(f.type)) for f in schema],
+            replaced=replace,
+        )
+
+    def write_arrow(
+        self, data: pa.Table, table: TableRef | str, dts: Sequence[str] | None, *, partitioned: bool
+    ) -> WriteResult:
+        """The same replace semantics for data already on the driver (S3 lakes without a Spark S3 FS)."""
+        from deltalake import write_deltalake
+
+        ref = TableRef.parse(table)
+        replace = check_dts(dts) if (partitioned and dts is not None) else None
+        data = data.cast(_nullable(data.schema))
+        rows_by_dt: dict[str, int] = {}
+        if partitioned:
+            import pyarrow.compute as pc
+
+            counts = pc.value_counts(data[PARTITION_COLUMN]).to_pylist() if data.num_rows else []
+            rows_by_dt = {c["values"]: c["counts"] for c in counts}
+            outside = sorted(set(rows_by_dt) - set(replace)) if replace is not None else []
+            if outside:
+                raise ValueError(f"{ref}: rows for dt {outside[:5]} outside the partitions being replaced")
+        kwargs = dict(mode="overwrite", storage_options=self.storage_options)
+        if partitioned:
+            kwargs["partition_by"] = [PARTITION_COLUMN]
+        exists = self.exists(ref)
+        if exists and replace is not None:
+            if not replace:
+                return WriteResult(ref.path, self.delta(ref).version(), 0, {}, 0, [], [])
+            quoted = ", ".join(f"'{d}'" for d in replace)  # values checked as YYYY-MM-DD above
+            kwargs["predicate"] = f"{PARTITION_COLUMN} IN ({quoted})"
+        elif exists:
+            kwargs["schema_mode"] = "overwrite"
+        write_deltalake(self.uri(ref), data, **kwargs)
+        return WriteResult(
+            table=ref.path,
+            version=self.delta(ref).version(),
+            rows=data.num_rows,
+            rows_by_dt=rows_by_dt,
+            files=0,
+            schema=[(f.name, delta_type_name(f.type)) for f in data.schema],
+            replaced=replace,
+        )
+
+    @staticmethod
+    def _stage_files(staging: str, partitioned: bool) -> list[tuple[str | None, str]]:
+        out = []
+        for dirpath, _, names in os.walk(staging):
+            for name in sorted(names):
+                if not name.endswith(".parquet"):
+                    continue
+                rel = os.path.relpath(os.path.join(dirpath, name), staging)
+                dt = None
+                if partitioned:
+                    head = rel.split(os.sep)[0]
+                    value = head.split("=", 1)[1] if head.startswith(f"{PARTITION_COLUMN}=") else None
+                    if value is None or not _DT.match(value):
+                        raise ValueError(f"rows with an invalid or null '{PARTITION_COLUMN}' ({head})")
+                    dt = value
+                out.append((dt, rel))
+        return out
+
+    @staticmethod
+    def _adopt_files(uri, staging, files, schema, write_id):
+        import pyarrow.parquet as pq
+        from deltalake.transaction import AddAction
+
+        actions, rows_by_dt = [], {}
+        for dt, rel in files:
+            name = os.path.basename(rel)
+            target_rel = f"{PARTITION_COLUMN}={dt}/{name}" if dt is not None else name
+            target = os.path.join(uri, target_rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(os.path.join(staging, rel), target)
+            meta = pq.read_metadata(target)
+            st = os.stat(target)
+            stats = _file_stats(meta, schema)
+            actions.append(
+                AddAction(
+                    target_rel,
+                    st.st_size,
+                    {PARTITION_COLUMN: dt} if dt is not None else {},
+                    int(st.st_mtime * 1000),
+                    True,
+                    json.dumps(stats),
+                )
+            )
+            key = dt if dt is not None else ""
+            rows_by_dt[key] = rows_by_dt.get(key, 0) + meta.num_rows
+        return actions, rows_by_dt
+
+    def _commit(self, ref: TableRef, schema: pa.Schema, actions, replace, partitioned: bool) -> int:
+        from deltalake import DeltaTable, Schema
+        from deltalake.transaction import create_table_with_add_actions
+
+        uri = self.uri(ref)
+        partition_by = [PARTITION_COLUMN] if partitioned else None
+        if not DeltaTable.is_deltatable(uri, storage_options=self.storage_options):
+            create_table_with_add_actions(
+                uri, Schema.from_arrow(schema), actions, mode="overwrite", partition_by=partition_by,
+                storage_options=self.storage_options,
+            )
+            return DeltaTable(uri, storage_options=self.storage_options).version()
+        dt = DeltaTable(uri, storage_options=self.storage_options)
+        current = _nullable(pa.schema(dt.schema().to_arrow()))
+        if replace is not None and not _same_schema(current, schema):
+            present = {p[PARTITION_COLUMN] for p in dt.partitions()}
+            if not present <= set(replace):
+                raise ValueError(
+                    f"{ref}: the schema changed ({_schema_diff(current, schema)}); re-materialize every "
+                    f"partition of the table in one run (omnilake run --from/--to) to migrate it"
+                )
+            replace = None  # the run covers every partition: replace the whole table and its schema
+        if replace is not None and not replace:
+            return dt.version()
+        filters = [(PARTITION_COLUMN, "in", replace)] if replace is not None else None
+        dt.create_write_transaction(
+            actions, mode="overwrite", schema=schema, partition_by=partition_by, partition_filters=filters
+        )
+        return DeltaTable(uri, storage_options=self.storage_options).version()
+
+
+def _same_schema(a: pa.Schema, b: pa.Schema) -> bool:
+    return [(f.name, f.type) for f in a] == [(f.name, f.type) for f in b]
+
+
+def _schema_diff(a: pa.Schema, b: pa.Schema) -> str:
+    old = {f.name: f.type for f in a}
+    new = {f.name: f.type for f in b}
+    parts = [f"+{n}" for n in new if n not in old] + [f"-{n}" for n in old if n not in new]
+    parts += [f"{n}: {old[n]} -> {new[n]}" for n in new if n in old and old[n] != new[n]]
+    return ", ".join(parts) or "column order"
+
+
+def _rmdir_if_empty(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+def _stat_value(value, t: pa.DataType):
+    if value is None:
+        return None
+    if pa.types.is_integer(t):
+        return int(value)
+    if pa.types.is_floating(t):
+        v = float(value)
+        return None if v != v or v in (float("inf"), float("-inf")) else v
+    if pa.types.is_string(t):
+        return value if len(value) <= _MAX_STAT_STRING else None
+    if pa.types.is_date32(t):
+        return value.isoformat()
+    return None  # timestamps and nested types: numRecords and nullCount are enough
+
+
+def _file_stats(meta, schema: pa.Schema) -> dict:
+    """Delta file statistics (numRecords, nullCount, min/max where exact) from a Parquet footer."""
+    types = {f.name: f.type for f in schema}
+    mins: dict = {}
+    maxs: dict = {}
+    nulls: dict = {}
+    inexact: set[str] = set()
+    for rg in range(meta.num_row_groups):
+        group = meta.row_group(rg)
+        for c in range(group.num_columns):
+            col = group.column(c)
+            name = col.path_in_schema
+            if name not in types:
+                continue
+            s = col.statistics
+            if s is None:
+                nulls[name] = None
+                continue
+            if s.has_null_count and nulls.get(name, 0) is not None:
+                nulls[name] = nulls.get(name, 0) + s.null_count
+            has_values = not (s.has_null_count and s.null_count == col.num_values)
+            if s.has_min_max:
+                lo, hi = _stat_value(s.min, types[name]), _stat_value(s.max, types[name])
+                if lo is None or hi is None:
+                    inexact.add(name)
+                else:
+                    mins[name] = lo if name not in mins else min(mins[name], lo)
+                    maxs[name] = hi if name not in maxs else max(maxs[name], hi)
+            elif has_values:
+                inexact.add(name)  # bounds over the other row groups alone would be wrong
+    stats: dict = {"numRecords": meta.num_rows}
+    nulls = {k: v for k, v in nulls.items() if v is not None}
+    if nulls:
+        stats["nullCount"] = nulls
+    mins = {k: v for k, v in mins.items() if k not in inexact}
+    if mins:
+        stats["minValues"] = mins
+        stats["maxValues"] = {k: maxs[k] for k in mins}
+    return stats

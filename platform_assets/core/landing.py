@@ -1,0 +1,477 @@
+"""Landing files: where they lie, which daily partitions they feed, and their rows as delivered.
+
+Layout (spec: platform.md, Landing zone): `<landing>/<domain>/<source>/<YYYY-MM-DD>/<file>` with `.csv`,
+`.json`/`.jsonl` (one JSON object a line) or `.xlsx` files. Reading never raises for bad content: a file,
+sheet or row that cannot be used becomes a `Reject` that names the rule it broke. pyarrow and openpyxl are
+imported inside the functions that need them, so sensors that only list files stay light.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator
+
+from platform_assets.core.sources import Source
+from platform_assets.core.storage import InvalidKey, ObjectInfo, ObjectStore, validate_key
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "ACCEPTED_EXTENSIONS",
+    "LandingFile",
+    "LayoutError",
+    "ParsedFile",
+    "Reject",
+    "cell_text",
+    "is_iso_date",
+    "parse_landing_key",
+    "partitions_of",
+    "read_landing_file",
+]
+
+ACCEPTED_EXTENSIONS = (".csv", ".json", ".jsonl", ".xlsx")
+RAW_MAX_CHARS = 2000
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME_RE = re.compile(r"[a-z0-9_][a-z0-9_-]*")
+
+
+class LayoutError(ValueError):
+    """A landing key that does not follow `<domain>/<source>/<YYYY-MM-DD>/<file>`."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """A delivered file and where it lies in the landing zone; `ext` is lower-case, like '.csv'."""
+
+    key: str
+    domain: str
+    source: str
+    folder_date: str
+    name: str
+    ext: str
+    size: int
+    modified: datetime
+    etag: str
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A file, sheet or row that was not loaded, and why.
+
+    `row` is the physical row in the file or sheet (header = 1, first data row = 2), None for the whole
+    file; `dt` is the partition the file or sheet feeds.
+    """
+
+    file: str
+    row: int | None
+    reason: str
+    raw: str | None
+    dt: str
+
+
+@dataclass
+class ParsedFile:
+    """Rows of a landing file as strings, plus lineage columns, the rejects and the ignored headers."""
+
+    table: pa.Table
+    rejects: list[Reject] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def is_iso_date(text: str) -> bool:
+    """Whether `text` is a real calendar date written YYYY-MM-DD."""
+    if not _DATE_RE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_landing_key(info: ObjectInfo) -> LandingFile:
+    """The LandingFile an object is, or LayoutError naming the rule its key breaks."""
+    key = info.key
+    try:
+        validate_key(key)
+    except InvalidKey as exc:
+        raise LayoutError(f"invalid key: {exc}") from None
+    parts = key.split("/")
+    if len(parts) != 4:
+        raise LayoutError(
+            f"expected <domain>/<source>/<YYYY-MM-DD>/<file> (4 segments), got {len(parts)}: {key!r}"
+        )
+    domain, source, folder, name = parts
+    for what, value in (("domain", domain), ("source", source)):
+        if not _NAME_RE.fullmatch(value):
+            raise LayoutError(f"{what} {value!r} is not a lower-case name ([a-z0-9_-]): {key!r}")
+    if not is_iso_date(folder):
+        raise LayoutError(f"folder {folder!r} is not a calendar date YYYY-MM-DD: {key!r}")
+    if name.startswith("."):
+        raise LayoutError(f"hidden file {name!r}: {key!r}")
+    if name.startswith("~$"):  # Office lock file of a workbook being edited
+        raise LayoutError(f"temporary Office lock file {name!r}: {key!r}")
+    stem, dot, suffix = name.rpartition(".")
+    ext = f".{suffix.lower()}"
+    if not dot or not stem or ext not in ACCEPTED_EXTENSIONS:
+        raise LayoutError(
+            f"file {name!r} does not end with one of {', '.join(ACCEPTED_EXTENSIONS)}: {key!r}"
+        )
+    return LandingFile(
+        key=key,
+        domain=domain,
+        source=source,
+        folder_date=folder,
+        name=name,
+        ext=ext,
+        size=info.size,
+        modified=info.modified,
+        etag=info.etag,
+    )
+
+
+# (store root, key, etag) -> partitions of a workbook; the etag changes whenever the file does.
+_WORKBOOK_PARTITIONS: dict[tuple[str, str, str], list[str]] = {}
+_MEMO_MAX = 4096
+
+
+def _sheet_dates(sheet_names: Iterable[str]) -> list[str]:
+    return sorted(name for name in sheet_names if is_iso_date(name))
+
+
+def partitions_of(store: ObjectStore, f: LandingFile) -> list[str]:
+    """The daily partitions `f` feeds: its folder date, or the ISO-date sheet names of a workbook."""
+    if f.ext != ".xlsx":
+        return [f.folder_date]
+    memo_key = (store.root, f.key, f.etag)
+    if memo_key not in _WORKBOOK_PARTITIONS:
+        data = store.read_bytes(f.key)
+        try:
+            workbook = _open_workbook(data)
+            names = list(workbook.sheetnames)
+            workbook.close()
+        except Exception:  # any corrupt workbook: reading it later rejects it with the reason
+            names = []
+        if len(_WORKBOOK_PARTITIONS) >= _MEMO_MAX:
+            _WORKBOOK_PARTITIONS.clear()
+        _WORKBOOK_PARTITIONS[memo_key] = _sheet_dates(names) or [f.folder_date]
+    return list(_WORKBOOK_PARTITIONS[memo_key])
+
+
+def _open_workbook(data: bytes) -> Any:
+    import openpyxl
+
+    # read_only streams the sheets; data_only gives cached formula results instead of formulas.
+    return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+
+
+def read_landing_file(
+    store: ObjectStore, f: LandingFile, source: Source, dts: Collection[str] | None = None
+) -> ParsedFile:
+    """Rows of `f` as strings in `source.columns` order, with `_source_file`, `_row`, `_ingested_at`, `dt`.
+
+    Only rows of the partitions in `dts` are returned when it is given. Bad content never raises: it
+    becomes rejects (the whole file, a sheet, or a row).
+    """
+    out = _Collector(source, f)
+    if f.ext == ".xlsx":
+        _read_xlsx(store, f, out, dts)
+    elif dts is None or f.folder_date in dts:
+        text = _decode(store.read_bytes(f.key), f, out)
+        if text is not None:
+            if f.ext == ".csv":
+                _read_csv(text, f, out)
+            else:
+                _read_jsonl(text, f, out)
+    return out.result()
+
+
+class _Collector:
+    """Accumulates rows (column lists), rejects and ignored headers of one landing file."""
+
+    def __init__(self, source: Source, f: LandingFile) -> None:
+        self.source = source
+        self.f = f
+        self.values: dict[str, list[str | None]] = {c: [] for c in source.columns}
+        self.files: list[str] = []
+        self.rows: list[int] = []
+        self.dts: list[str] = []
+        self.rejects: list[Reject] = []
+        self.extra: list[str] = []
+
+    def reject(self, file: str, row: int | None, reason: str, raw: str | None, dt: str) -> None:
+        if raw is not None and len(raw) > RAW_MAX_CHARS:
+            raw = raw[:RAW_MAX_CHARS]
+        self.rejects.append(Reject(file=file, row=row, reason=reason, raw=raw, dt=dt))
+
+    def add_extra(self, header: str) -> None:
+        if header.strip() and header not in self.extra:
+            self.extra.append(header)
+
+    def missing_required(self, present: Collection[str]) -> str | None:
+        missing = [c for c in self.source.required_columns if c not in present]
+        return f"missing required columns: {', '.join(missing)}" if missing else None
+
+    def add(self, record: dict[str, str | None], file: str, row: int, dt: str) -> None:
+        for col in self.source.columns:
+            self.values[col].append(
+                record[col] if col in record else self.source.defaults.get(col)
+            )
+        self.files.append(file)
+        self.rows.append(row)
+        self.dts.append(dt)
+
+    def result(self) -> ParsedFile:
+        import pyarrow as pa
+
+        n = len(self.rows)
+        arrays = [pa.array(self.values[c], type=pa.string()) for c in self.source.columns]
+        arrays += [
+            pa.array(self.files, type=pa.string()),
+            pa.array(self.rows, type=pa.int64()),
+            # Delivery time, not wall-clock time: re-reading the same file gives identical rows.
+            pa.array([_utc(self.f.modified)] * n, type=pa.timestamp("us", tz="UTC")),
+            pa.array(self.dts, type=pa.string()),
+        ]
+        names = [*self.source.columns, "_source_file", "_row", "_ingested_at", "dt"]
+        return ParsedFile(
+            table=pa.Table.from_arrays(arrays, names=names),
+            rejects=self.rejects,
+            extra_columns=self.extra,
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _decode(data: bytes, f: LandingFile, out: _Collector) -> str | None:
+    """UTF-8 text of a CSV/JSON file (BOM optional), or None after rejecting the whole file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        out.reject(
+            f.key,
+            None,
+            f"unparseable: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            None,
+            f.folder_date,
+        )
+        return None
+    if not text.strip():
+        out.reject(f.key, None, "empty file", None, f.folder_date)
+        return None
+    if "\x00" in text:
+        out.reject(f.key, None, "unparseable: contains NUL bytes (binary file?)", None, f.folder_date)
+        return None
+    return text
+
+
+class _LineTap:
+    """Feeds lines to csv.reader and keeps those consumed since the last take(), for raw texts."""
+
+    def __init__(self, text: str) -> None:
+        # newline='' keeps '\r\n' inside quoted fields as delivered.
+        self._lines = io.StringIO(text, newline="")
+        self._taken: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self._taken.append(line)
+            yield line
+
+    def take(self) -> str:
+        raw = "".join(self._taken)
+        self._taken.clear()
+        return raw.rstrip("\r\n")
+
+
+def _header_columns(
+    headers: list[str], out: _Collector
+) -> tuple[dict[int, str], str | None]:
+    """Position -> canonical column of a header row, and a whole-file reject reason if any."""
+    positions: dict[int, str] = {}
+    for i, header in enumerate(headers):
+        col = out.source.canonical(header)
+        if col is None:
+            out.add_extra(header)
+        elif col in positions.values():
+            return positions, f"duplicate column: {col} (header {header!r})"
+        else:
+            positions[i] = col
+    return positions, out.missing_required(positions.values())
+
+
+def _read_csv(text: str, f: LandingFile, out: _Collector) -> None:
+    tap = _LineTap(text)
+    # strict: a stray or unclosed quote is an error for that row, instead of silently swallowing the
+    # following lines into one field.
+    reader = csv.reader(tap, strict=True)
+    header: list[str] | None = None
+    positions: dict[int, str] = {}
+    line_end = 0
+    while True:
+        row = line_end + 1  # physical line where the record starts
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            stuck = reader.line_num == line_end
+            line_end = reader.line_num
+            out.reject(f.key, row, f"unparseable CSV row: {exc}", tap.take(), f.folder_date)
+            if stuck or header is None:
+                return  # nothing more can be read, or no header to read rows against
+            continue
+        line_end = reader.line_num
+        raw = tap.take()
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue  # blank line
+        if header is None:
+            header = fields
+            positions, problem = _header_columns(header, out)
+            if problem:
+                out.reject(f.key, None, problem, raw, f.folder_date)
+                return
+            continue
+        if len(fields) != len(header):
+            reason = f"row has {len(fields)} fields, header has {len(header)}"
+            out.reject(f.key, row, reason, raw, f.folder_date)
+            continue
+        out.add({col: fields[i] for i, col in positions.items()}, f.key, row, f.folder_date)
+
+
+class _JsonNumber(float):
+    """A JSON number that remembers its text, so '1.50' stays '1.50'."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _JsonNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+def _json_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _JsonNumber):
+        return value.text
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _read_jsonl(text: str, f: LandingFile, out: _Collector) -> None:
+    dt = f.folder_date
+    for row, line in enumerate(io.StringIO(text, newline=None), start=1):
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line, parse_float=_JsonNumber, parse_constant=_JsonNumber)
+        except ValueError as exc:
+            out.reject(f.key, row, f"invalid JSON: {exc}", line, dt)
+            continue
+        if not isinstance(obj, dict):
+            out.reject(f.key, row, f"not a JSON object: {type(obj).__name__}", line, dt)
+            continue
+        record: dict[str, str | None] = {}
+        problem = None
+        for name, value in obj.items():
+            col = out.source.canonical(name)
+            if col is None:
+                out.add_extra(name)
+            elif col in record:
+                problem = f"duplicate column: {col} (key {name!r})"
+            else:
+                record[col] = _json_value(value)
+        problem = problem or out.missing_required(record)
+        if problem:
+            out.reject(f.key, row, problem, line, dt)
+        else:
+            out.add(record, f.key, row, dt)
+
+
+def cell_text(value: Any) -> str | None:
+    """A workbook cell as text: numbers in their shortest form (300.0 -> '300'), dates in ISO format."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # Excel stores every number as a float: integral ones were written as integers.
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()  # omits microseconds when they are zero
+    return str(value)
+
+
+def _read_xlsx(
+    store: ObjectStore, f: LandingFile, out: _Collector, dts: Collection[str] | None
+) -> None:
+    data = store.read_bytes(f.key)
+    if not data.strip():
+        out.reject(f.key, None, "empty file", None, f.folder_date)
+        return
+    try:
+        workbook = _open_workbook(data)
+    except Exception as exc:  # zip, XML or openpyxl errors: the file is not a workbook we can read
+        reason = f"unparseable: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+        out.reject(f.key, None, reason, None, f.folder_date)
+        return
+    try:
+        dated = _sheet_dates(workbook.sheetnames)
+        # Sheets named by date feed that date; other sheets then are notes, not data.
+        sheets = [(s, s) for s in dated] or [(s, f.folder_date) for s in workbook.sheetnames]
+        for sheet, dt in sheets:
+            if dts is not None and dt not in dts:
+                continue
+            file = f"{f.key}#{sheet}"
+            try:
+                _read_sheet(workbook[sheet], file, dt, out)
+            except Exception as exc:  # a corrupt sheet part: reject the sheet, keep the others
+                reason = f"unparseable: sheet {sheet!r} ({type(exc).__name__}: {exc})"
+                out.reject(file, None, reason, None, dt)
+    finally:
+        workbook.close()
+
+
+def _read_sheet(sheet: Any, file: str, dt: str, out: _Collector) -> None:
+    sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
+    header: list[str] | None = None
+    positions: dict[int, str] = {}
+    for row, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        values = [cell_text(v) for v in cells]
+        if all(v is None for v in values):
+            continue  # blank row
+        raw = ",".join("" if v is None else v for v in values)
+        if header is None:
+            header = [v or "" for v in values]
+            positions, problem = _header_columns(header, out)
+            if problem:
+                out.reject(file, None, problem, raw, dt)
+                return
+            continue
+        beyond = [v for v in values[len(header) :] if v is not None]
+        if beyond:
+            reason = f"row has values beyond the header's {len(header)} columns"
+            out.reject(file, row, reason, raw, dt)
+            continue
+        record = {col: values[i] if i < len(values) else None for i, col in positions.items()}
+        out.add(record, file, row, dt)
+    if header is None:
+        out.reject(file, None, "empty sheet", None, dt)

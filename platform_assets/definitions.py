@@ -1,0 +1,34 @@
+"""The Dagster code location of omnilake: every domain, the platform jobs and the resources.
+
+Loading this module starts no Spark and reads no data: resources are configured from the environment
+(platform.md, Configuration) and Spark starts inside the first step that needs it.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from platform_assets import maintenance, settings
+from platform_assets.ecommerce.definitions import defs as ecommerce
+from resources.lake import LakeResource
+from resources.object_store import ObjectStoreResource
+from resources.spark import SparkRunner
+
+
+def resources() -> dict:
+    endpoint = settings.s3_endpoint_url()
+    return {
+        "spark": SparkRunner(mode=settings.spark_mode()),
+        "lake": LakeResource(root=settings.lake_root(), endpoint_url=endpoint),
+        "landing": ObjectStoreResource(
+            root=settings.landing_root(), endpoint_url=endpoint, sse_kms_key_id=settings.sse_kms_key_id()
+        ),
+    }
+
+
+# One SparkSession per run: every step of a run executes in the run's process.
+defs = dg.Definitions.merge(
+    ecommerce,
+    maintenance.defs,
+    dg.Definitions(resources=resources(), executor=dg.in_process_executor),
+)
