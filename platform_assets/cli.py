@@ -180,7 +180,7 @@ def print_summary(checks: list) -> None:
     print("\nomnilake lake summary")
     print(f"{'table':<48} {'rows':>10}")
     for ref in tables:
-        rows = con.sql(f'select count(*) from "{ref.view_name}"').fetchone()[0]
+        rows = con.execute(f'select count(*) from "{ref.view_name}"').fetchone()[0]
         print(f"{ref.path:<48} {rows:>10}")
     failed = [c for c in checks if not c.passed]
     print(f"\nchecks: {len(checks) - len(failed)} passed, {len(failed)} failed")

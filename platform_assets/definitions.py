@@ -15,7 +15,7 @@ from resources.object_store import ObjectStoreResource
 from resources.spark import SparkRunner
 
 
-def resources() -> dict:
+def resources_from_env() -> dict:
     endpoint = settings.s3_endpoint_url()
     return {
         "spark": SparkRunner(mode=settings.spark_mode()),
@@ -26,9 +26,13 @@ def resources() -> dict:
     }
 
 
-# One SparkSession per run: every step of a run executes in the run's process.
-defs = dg.Definitions.merge(
-    ecommerce,
-    maintenance.defs,
-    dg.Definitions(resources=resources(), executor=dg.in_process_executor),
-)
+def build_definitions(resources: dict | None = None) -> dg.Definitions:
+    # One SparkSession per run: every step of a run executes in the run's process.
+    return dg.Definitions.merge(
+        ecommerce,
+        maintenance.defs,
+        dg.Definitions(resources=resources or resources_from_env(), executor=dg.in_process_executor),
+    )
+
+
+defs = build_definitions()

@@ -107,7 +107,7 @@ def scan_landing(
         folders[day] = state
         listed.append(day)
         prefix = f"{source.prefix}{day}/"
-        whole = False
+        whole = in_window
         seen: set[str] = set(state.get("seen", []))
         if whole:
             objects = store.list(prefix)

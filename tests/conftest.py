@@ -48,3 +48,39 @@ def s3_bucket(s3_endpoint: str) -> str:
     name = f"test-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
     return name
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Spark and the platform environment. One local SparkSession for the whole test session: the platform's
+# in-process runner picks the same session up, as a Dagster run does.
+# ---------------------------------------------------------------------------------------------------------
+from pathlib import Path  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data" / "external"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from platform_assets.core.spark import local_session
+
+    return local_session()
+
+
+@pytest.fixture
+def omnilake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh OMNILAKE_HOME (landing, lake, Dagster home) for one test."""
+    home = tmp_path / "omnilake"
+    for name in ("OMNILAKE_LANDING", "OMNILAKE_LAKE", "OMNILAKE_SPARK", "OMNILAKE_S3_ENDPOINT_URL", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMNILAKE_HOME", str(home))
+    (home / "landing").mkdir(parents=True)
+    return home
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared/data/external, or a skip naming what is missing (it is never copied here)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"sample data {path} is absent (../shared/data/external is a local fixture)")
+    return path

@@ -85,14 +85,17 @@ def split(
     key: Sequence[str],
     silver_columns: Sequence[str],
     order_first: Sequence["Column"] = (),
+    quarantine_superseded: bool = True,
 ) -> tuple["DataFrame", "DataFrame"]:
     """(silver, quarantine) from a bronze frame.
 
     `typed_columns` are computed first (read them in rules with `typed(name)`); a row is valid when no rule
     fails; among valid rows of one `key` the latest delivery wins (`_ingested_at`, then `_source_file`,
     then `_row`, so a re-delivered file beats the original and the later row of a file beats an earlier
-    one), after any `order_first` orderings (e.g. the latest snapshot). `silver_columns` name typed columns (or other columns of the frame); the quarantine keeps the raw
-    columns as delivered plus lineage, `_rules_failed` and `dt`.
+    one), after any `order_first` orderings (e.g. the latest snapshot). `silver_columns` name typed
+    columns (or other columns of the frame); the quarantine keeps the raw columns as delivered plus
+    lineage, `_rules_failed` and `dt`. Superseded deliveries go to quarantine too, unless
+    `quarantine_superseded` is off (snapshots: an older snapshot is history, not a problem).
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -114,12 +117,14 @@ def split(
         ).otherwise(F.col("_rules_failed")),
     )
     ok = F.size("_rules_failed") == 0
+    superseded = F.coalesce(F.array_contains("_rules_failed", SUPERSEDED), F.lit(False))
+    dropped = ~ok if quarantine_superseded else (~ok & ~superseded)
 
     def pick(c: str) -> "Column":
         return typed(c).alias(c) if c in typed_columns else F.col(c)
 
     silver = df.where(ok).select(*[pick(c) for c in silver_columns])
-    quarantine = df.where(~ok).select(
+    quarantine = df.where(dropped).select(
         *[F.col(c) for c in raw_columns], *LINEAGE_COLUMNS, "_rules_failed", "dt"
     )
     return silver, quarantine

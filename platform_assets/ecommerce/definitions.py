@@ -6,14 +6,12 @@ import dagster as dg
 
 from platform_assets.ecommerce.assets import assets, bronze_assets
 from platform_assets.ecommerce.sources import DOMAIN, SOURCES
-from platform_assets.medallion import DAILY
 from sensors.landing import build_landing_sensor
 
 # Everything of the domain for a range of days, in one run (what `omnilake run` launches).
 domain_job = dg.define_asset_job(
     name=f"{DOMAIN}_job",
     selection=dg.AssetSelection.groups(DOMAIN),
-    partitions_def=DAILY,
     tags={"omnilake/domain": DOMAIN},
     description="Every ecommerce asset for the selected days (a range is one run).",
 )
@@ -24,7 +22,6 @@ def _landing_job(source_name: str, bronze: dg.AssetsDefinition) -> dg.Unresolved
     return dg.define_asset_job(
         name=f"{DOMAIN}_{source_name}_landing_job",
         selection=dg.AssetSelection.assets(*bronze.keys).downstream(),
-        partitions_def=DAILY,
         tags={"omnilake/domain": DOMAIN},
         description=f"Ingest new {source_name} files and refresh what depends on them.",
     )

@@ -31,8 +31,9 @@ def silver_products(inputs: dict[str, DataFrame], ctx: "TransformContext") -> di
         rules=product_rules,
         key=["product_id"],
         silver_columns=[*typed_columns, "_snapshot", *LINEAGE_COLUMNS],
-        # The latest snapshot wins, whatever the delivery times.
+        # The latest snapshot wins, whatever the delivery times; older snapshots stay in bronze only.
         order_first=[F.col("_snapshot").desc()],
+        quarantine_superseded=False,
     )
     silver = silver.withColumnRenamed("_snapshot", "snapshot_date")
     return {"silver": silver, "quarantine": quarantine}
