@@ -323,12 +323,8 @@ def test_order_items_rules_and_typing(spark):
         assert {c: got_q[c] for c in ORDER_ITEMS.columns} == item(**overrides), overrides
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.rules.as_int wraps integers beyond the int range instead of rejecting them: "
-    "'4294967297' becomes 1 (accepted in silver), '3000000000' becomes -1294967296",
-)
 def test_order_items_out_of_range_integer_is_rejected_not_wrapped(spark):
+    """A value beyond the int range is not an integer (a plain cast would wrap it around silently)."""
     rows = [
         item(id="1", add_to_cart_order="4294967297"),  # 2**32 + 1
         item(id="2", days_since_prior_order="3000000000"),

@@ -49,9 +49,10 @@ def as_long(name: str) -> "Column":
 def as_int(name: str) -> "Column":
     from pyspark.sql import functions as F
 
-    # Excel-sourced integers can arrive as '3.0'; a value with a fraction is not an integer.
+    # Excel-sourced integers can arrive as '3.0'; a value with a fraction, or beyond the int range (which
+    # a plain cast would wrap around), is not an integer.
     d = F.trim(F.col(name)).try_cast("double")
-    return F.when(d == F.floor(d), d.cast("long")).cast("int")
+    return F.when((d == F.floor(d)) & d.between(-(2**31), 2**31 - 1), d.cast("int"))
 
 
 def as_decimal(name: str, precision: int = 18, scale: int = 2) -> "Column":
@@ -105,7 +106,8 @@ def split(
         F.array(*[F.when(r.fails, F.lit(r.name)) for r in rules]), lambda x: x.isNotNull()
     ) if rules else F.array().cast("array<string>")
     df = df.withColumn("_rules_failed", failed)
-    latest = Window.partitionBy(*[typed(k) for k in key], F.size("_rules_failed") == 0).orderBy(
+    by_key = [typed(k) if k in typed_columns else F.col(k) for k in key]
+    latest = Window.partitionBy(*by_key, F.size("_rules_failed") == 0).orderBy(
         *order_first,
         F.col("_ingested_at").desc(), F.col("_source_file").desc(), F.col("_row").desc()
     )

@@ -47,7 +47,8 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
         raw_columns=ORDERS.columns,
         typed_columns=typed_columns,
         rules=order_rules,
-        key=["order_id"],
+        # Per day, so the result does not depend on how a range of days is split into runs.
+        key=["order_id", "dt"],
         silver_columns=[*typed_columns, *LINEAGE_COLUMNS, "dt"],
     )
     return {"silver": silver, "quarantine": quarantine}
@@ -65,7 +66,7 @@ def silver_order_items(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
         raw_columns=ORDER_ITEMS.columns,
         typed_columns=typed_columns,
         rules=item_rules,
-        key=["id"],
+        key=["id", "dt"],
         silver_columns=[*typed_columns, *LINEAGE_COLUMNS, "dt"],
     )
     return {"silver": silver, "quarantine": quarantine}
