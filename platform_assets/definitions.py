@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from platform_assets import maintenance, settings
-from platform_assets.ecommerce.definitions import defs as ecommerce
+from platform_assets.ecommerce import definitions as ecommerce
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 from resources.spark import SparkRunner
@@ -29,7 +29,7 @@ def resources_from_env() -> dict:
 def build_definitions(resources: dict | None = None) -> dg.Definitions:
     # One SparkSession per run: every step of a run executes in the run's process.
     return dg.Definitions.merge(
-        ecommerce,
+        ecommerce.defs,
         maintenance.defs,
         dg.Definitions(resources=resources or resources_from_env(), executor=dg.in_process_executor),
     )
