@@ -26,6 +26,9 @@ SESSION_CONF: dict[str, str] = {
 # Settings for a laptop: small data, two cores, fast start.
 LOCAL_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
+    # A laptop run talks to itself only: bind the driver to loopback, not to the first network interface.
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
