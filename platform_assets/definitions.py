@@ -13,16 +13,20 @@ from platform_assets.ecommerce import definitions as ecommerce
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 from resources.spark import SparkRunner
+from resources.warehouse import WarehouseResource
 
 
 def resources_from_env() -> dict:
     endpoint = settings.s3_endpoint_url()
+    # The warehouse URL may carry a password: when it is set it stays an EnvVar, never a plain value.
+    warehouse = dg.EnvVar("OMNILAKE_WAREHOUSE_URL") if settings.warehouse_url_is_set() else settings.warehouse_url()
     return {
         "spark": SparkRunner(mode=settings.spark_mode()),
         "lake": LakeResource(root=settings.lake_root(), endpoint_url=endpoint),
         "landing": ObjectStoreResource(
             root=settings.landing_root(), endpoint_url=endpoint, sse_kms_key_id=settings.sse_kms_key_id()
         ),
+        "warehouse": WarehouseResource(url=warehouse),
     }
 
 

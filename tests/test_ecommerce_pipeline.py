@@ -243,3 +243,36 @@ def test_real_lab_workbooks_load_as_delivered(tmp_path, spark):
     assert daily.num_rows == 15 and pc.sum(daily.column("orders")).as_py() == 7500
     assert pc.sum(daily.column("items")).as_py() == 40803
     assert lake.read_arrow("gold/ecommerce/customer_insights").num_rows == 5063
+
+
+def test_weekly_maintenance_zorders_compacts_and_vacuums_without_changing_data(local_run):
+    home, defs, instance, _, _ = local_run
+    lake = Lake(str(home / "lake"))
+    before = snapshot(lake)
+    version = lake.delta("gold/ecommerce/product_performance").version()
+    result = defs.resolve_job_def("lake_maintenance_job").execute_in_process(
+        instance=instance, run_config={"ops": {"optimize_and_vacuum": {"config": {"retention_hours": 0}}}}
+    )
+    assert result.success
+    assert lake.delta("gold/ecommerce/product_performance").version() > version
+    assert snapshot(lake).keys() == before.keys()
+    for path, table in snapshot(lake).items():
+        assert table.equals(before[path]), path
+    # Vacuum with zero retention leaves exactly the files of the current version on disk.
+    table_dir = home / "lake/gold/ecommerce/product_performance"
+    on_disk = {str(p.relative_to(table_dir)) for p in table_dir.rglob("*.parquet")}
+    current = {Path(u).resolve().relative_to(table_dir.resolve()).as_posix() for u in lake.delta("gold/ecommerce/product_performance").file_uris()}
+    assert on_disk == current
+
+
+def test_omnilake_query_serves_the_lake_through_duckdb(local_run, monkeypatch, capsys):
+    from platform_assets.cli import main
+
+    home, _, _, _, summary = local_run
+    monkeypatch.setenv("OMNILAKE_HOME", str(home))
+    monkeypatch.delenv("OMNILAKE_LAKE", raising=False)
+    assert main(["query", "select count(*) as n, sum(orders) as o from gold_ecommerce_daily_sales"]) == 0
+    out = capsys.readouterr().out
+    assert str(summary["expected_silver"]["orders"]) in out
+    assert main(["query", "select * from no_such_view"]) == 1
+    assert "no_such_view" in capsys.readouterr().err
