@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from platform_assets import settings
-
-DOMAINS = ("ecommerce",)
+from platform_assets.domains import DOMAINS
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 DEMO_DAYS = 14

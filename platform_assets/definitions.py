@@ -6,10 +6,12 @@ Loading this module starts no Spark and reads no data: resources are configured 
 
 from __future__ import annotations
 
+import importlib
+
 import dagster as dg
 
 from platform_assets import maintenance, settings
-from platform_assets.ecommerce import definitions as ecommerce
+from platform_assets.domains import DOMAINS
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 from resources.spark import SparkRunner
@@ -32,8 +34,9 @@ def resources_from_env() -> dict:
 
 def build_definitions(resources: dict | None = None) -> dg.Definitions:
     # One SparkSession per run: every step of a run executes in the run's process.
+    domains = [importlib.import_module(f"platform_assets.{d}.definitions").defs for d in DOMAINS]
     return dg.Definitions.merge(
-        ecommerce.defs,
+        *domains,
         maintenance.defs,
         dg.Definitions(resources=resources or resources_from_env(), executor=dg.in_process_executor),
     )

@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
+from platform_assets.domains import DOMAINS
+
 __all__ = ["GENERATORS", "generate", "load_generator"]
 
-GENERATORS: dict[str, str] = {
-    "ecommerce": "platform_assets.ecommerce.generator:generate",
-}
+GENERATORS: dict[str, str] = {d: f"platform_assets.{d}.generator:generate" for d in DOMAINS}
 
 
 def load_generator(domain: str) -> Callable[..., dict]:

@@ -6,6 +6,7 @@ partitions of the run, and its checks; the `spark` resource runs the job whereve
 
 
 import inspect
+from datetime import date, timedelta
 from dataclasses import asdict, dataclass, field
 from typing import Iterator, Sequence
 
@@ -27,10 +28,30 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 @dataclass(frozen=True)
 class Read:
-    """An input table; `all_partitions` reads the whole table instead of the run's days."""
+    """An input table: the run's days by default; `all_partitions` reads the whole table; `window`
+    (start, end offsets in days, e.g. (-7, 0)) reads each run day's window, so a late upstream day
+    re-materializes exactly the downstream days it can touch."""
 
     table: TableRef
     all_partitions: bool = False
+    window: tuple[int, int] | None = None
+
+    def mapping(self, partitioned: bool) -> dg.PartitionMapping | None:
+        if self.window is not None:
+            # Days before the first partition simply have no data (the window of the first days is short).
+            return dg.TimeWindowPartitionMapping(
+                start_offset=self.window[0], end_offset=self.window[1], allow_nonexistent_upstream_partitions=True
+            )
+        return dg.AllPartitionMapping() if (self.all_partitions and partitioned) else None
+
+    def days(self, run_days: list[str] | None, partitioned: bool) -> list[str] | None:
+        if self.all_partitions or not partitioned or run_days is None:
+            return None
+        if self.window is None or not run_days:
+            return run_days
+        first = date.fromisoformat(run_days[0]) + timedelta(days=self.window[0])
+        last = date.fromisoformat(run_days[-1]) + timedelta(days=self.window[1])
+        return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
 @dataclass(frozen=True)
@@ -109,8 +130,7 @@ def spark_asset(
     partitions_def = DAILY if partitioned else None
     deps = []
     for read in reads.values():
-        mapping = dg.AllPartitionMapping() if (read.all_partitions and partitioned) else None
-        deps.append(dg.AssetDep(dg.AssetKey(read.table.key), partition_mapping=mapping))
+        deps.append(dg.AssetDep(dg.AssetKey(read.table.key), partition_mapping=read.mapping(partitioned)))
     specs = [
         dg.AssetSpec(
             dg.AssetKey(w.table.key),
@@ -155,10 +175,7 @@ def spark_asset(
             transform=transform,
             lake=lake.root,
             dts=days,
-            inputs={
-                n: InputSpec(r.table.path, None if (r.all_partitions or not partitioned) else days)
-                for n, r in reads.items()
-            },
+            inputs={n: InputSpec(r.table.path, r.days(days, partitioned)) for n, r in reads.items()},
             outputs={n: OutputSpec(w.table.path, w.partitioned, w.contract) for n, w in writes.items()},
             checks=[
                 CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, dict(c.params))
