@@ -181,9 +181,10 @@ def print_summary(checks: list) -> None:
     for ref in tables:
         rows = con.execute(f'select count(*) from "{ref.view_name}"').fetchone()[0]
         print(f"{ref.path:<48} {rows:>10}")
-    failed = [c for c in checks if not c.passed]
-    print(f"\nchecks: {len(checks) - len(failed)} passed, {len(failed)} failed")
-    for c in failed:
+    failed = [c for c in checks if not c.passed and c.severity.value == "ERROR"]
+    warned = [c for c in checks if not c.passed and c.severity.value != "ERROR"]
+    print(f"\nchecks: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} warnings, {len(failed)} failed")
+    for c in failed + warned:
         print(f"  {c.severity.value:<5} {c.asset_key.to_user_string()}:{c.check_name} {_check_detail(c)}")
     print("\nexplore: omnilake query \"select * from gold_ecommerce_daily_sales order by dt\"; UI: make dev")
 
