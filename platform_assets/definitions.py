@@ -38,7 +38,9 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
     return dg.Definitions.merge(
         *domains,
         maintenance.defs,
-        dg.Definitions(resources=resources or resources_from_env(), executor=dg.in_process_executor),
+        # Resources not given explicitly come from the environment (callers override only what they point
+        # elsewhere, e.g. tests that pass spark/lake/landing and never publish to the warehouse).
+        dg.Definitions(resources={**resources_from_env(), **(resources or {})}, executor=dg.in_process_executor),
     )
 
 

@@ -60,6 +60,9 @@ class Write:
     description: str
     contract: str | None = None  # "module:Model"
     partitioned: bool = True
+    # "merge": the transform returns an `Upsert` committed by `key` (delta-rs MERGE); see core/execution.py.
+    mode: str = "replace"
+    key: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,10 @@ def spark_asset(
             lake=lake.root,
             dts=days,
             inputs={n: InputSpec(r.table.path, r.days(days, partitioned)) for n, r in reads.items()},
-            outputs={n: OutputSpec(w.table.path, w.partitioned, w.contract) for n, w in writes.items()},
+            outputs={
+                n: OutputSpec(w.table.path, w.partitioned, w.contract, w.mode, list(w.key) if w.key else None)
+                for n, w in writes.items()
+            },
             checks=[
                 CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, dict(c.params))
                 for c in checks

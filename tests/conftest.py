@@ -84,3 +84,57 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"sample data {path} is absent (../shared/data/external is a local fixture)")
     return path
+
+
+# ---------------------------------------------------------------------------------------------------------
+# PostgreSQL: a throwaway cluster on 127.0.0.1 for the session (tests/postgres_server.py), started on first
+# use and always stopped. Absent binaries: the tests that need it skip, with the reason, unless
+# OMNILAKE_REQUIRE_POSTGRES=1 (set by `make test` once the server is installed), which makes it an error.
+# ---------------------------------------------------------------------------------------------------------
+import os  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """SQLAlchemy URL (psycopg) of a PostgreSQL database; it holds a password: never print it."""
+    external = os.environ.get("OMNILAKE_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    import postgres_server
+
+    required = os.environ.get("OMNILAKE_REQUIRE_POSTGRES") == "1"
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        if required:
+            pytest.fail("psycopg is not installed (pip install -e '.[dev]')")
+        pytest.skip("psycopg is not installed: PostgreSQL tests skipped")
+    try:
+        server = postgres_server.start()
+    except postgres_server.Unavailable as exc:
+        if required:
+            pytest.fail(f"PostgreSQL is required (OMNILAKE_REQUIRE_POSTGRES=1) but unavailable: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_db(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty database on the session's PostgreSQL server (its URL), dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -67,7 +67,7 @@ def snapshot(root: Path) -> list[tuple[str, bytes, int]]:
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory):
     root = tmp_path_factory.mktemp("landing")
-    summaries = generate(root, START, DAYS, seed=7)
+    summaries = generate(root, START, DAYS, seed=7, domains=["ecommerce"])
     return root, summaries["ecommerce"]
 
 
@@ -347,8 +347,8 @@ def test_expected_silver_reconciles(landing, recount):
 
 
 def test_scale_doubles_orders(tmp_path):
-    one = generate(tmp_path / "x1", START, 7, seed=3, scale=1.0)["ecommerce"]
-    two = generate(tmp_path / "x2", START, 7, seed=3, scale=2.0)["ecommerce"]
+    one = generate(tmp_path / "x1", START, 7, seed=3, scale=1.0, domains=["ecommerce"])["ecommerce"]
+    two = generate(tmp_path / "x2", START, 7, seed=3, scale=2.0, domains=["ecommerce"])["ecommerce"]
     ratio = two["expected_silver"]["orders"] / one["expected_silver"]["orders"]
     assert 1.8 < ratio < 2.2
     # recount from the files as well
@@ -361,6 +361,9 @@ def test_scale_doubles_orders(tmp_path):
 
 
 def test_registry():
-    assert GENERATORS == {"ecommerce": "platform_assets.ecommerce.generator:generate"}
+    from platform_assets.domains import DOMAINS
+
+    assert GENERATORS["ecommerce"] == "platform_assets.ecommerce.generator:generate"
+    assert GENERATORS == {d: f"platform_assets.{d}.generator:generate" for d in DOMAINS}
     with pytest.raises(ValueError, match="ecommerce"):
         generate(Path("/nonexistent"), START, 1, domains=["nope"])

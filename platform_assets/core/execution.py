@@ -36,6 +36,27 @@ class OutputSpec:
     table: str
     partitioned: bool = True
     contract: str | None = None  # "module:Model", a pandera.pyspark DataFrameModel
+    # "replace": the transform returns the partitions (or the table) to replace. "merge": it returns an
+    # `Upsert` (rows to upsert by `key`, keys to delete, or a full replacement) for an unpartitioned table.
+    mode: str = "replace"
+    key: list[str] | None = None
+
+
+@dataclass
+class Upsert:
+    """What a transform returns for a `mode="merge"` output.
+
+    `rows` are complete rows (the table's columns) to insert or update by the output's key; `delete_keys`
+    (key columns only) are removed; both go in one Delta commit. `full=True` replaces the whole table with
+    `rows` instead (first build, lost watermark). `commit_metadata` is stored in that commit (a watermark,
+    read back with `Lake.commit_value`); `facts` become materialization metadata. Checks see `rows`.
+    """
+
+    rows: "DataFrame"
+    delete_keys: "DataFrame | None" = None
+    full: bool = False
+    commit_metadata: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,11 +157,21 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
     ctx = TransformContext(spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url)
     inputs = {name: lake.read(spark, i.table, i.dts) for name, i in spec.inputs.items()}
     transform = load_object(spec.transform)
-    outputs: dict[str, DataFrame] = transform(inputs, ctx)
-    missing = set(spec.outputs) - set(outputs)
+    returned: dict[str, Any] = transform(inputs, ctx)
+    missing = set(spec.outputs) - set(returned)
     if missing:
         raise ValueError(f"{spec.transform} returned no {sorted(missing)}")
-    for df in outputs.values():
+    upserts: dict[str, Upsert] = {}
+    for name, out in spec.outputs.items():
+        value = returned[name]
+        if (out.mode == "merge") != isinstance(value, Upsert):
+            raise ValueError(f"{spec.transform}: output {name!r} (mode {out.mode}) needs {'an Upsert' if out.mode == 'merge' else 'a DataFrame'}")
+        if isinstance(value, Upsert):
+            upserts[name] = value
+    # Checks see the rows being written (for an upsert: the rows upserted).
+    outputs: dict[str, DataFrame] = {n: (upserts[n].rows if n in upserts else v) for n, v in returned.items()}
+    persisted = list(outputs.values()) + [u.delete_keys for u in upserts.values() if u.delete_keys is not None]
+    for df in persisted:
         df.persist()
     try:
         checks: list[CheckOutcome] = []
@@ -158,6 +189,8 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
                     df.select(F.explode("_rules_failed").alias("rule")).groupBy("rule").count().collect()
                 )
                 facts[name] = {"rows_by_rule": {r["rule"]: r["count"] for r in sorted(counts)}}
+        for name, upsert in upserts.items():
+            facts[name] = {**facts.get(name, {}), **upsert.facts}
         result = JobResult(outputs={}, checks=checks, facts=facts)
         if result.blocked:
             names = ", ".join(f"{c.table}:{c.name}" for c in result.blocked)
@@ -168,12 +201,26 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
         for name in order:
             out = spec.outputs[name]
             dts = spec.dts if out.partitioned else None
-            result.outputs[name] = lake.write(outputs[name], out.table, dts, partitioned=out.partitioned)
+            if name in upserts:
+                result.outputs[name] = _write_upsert(lake, out, upserts[name])
+            else:
+                result.outputs[name] = lake.write(outputs[name], out.table, dts, partitioned=out.partitioned)
             log(f"committed {out.table} v{result.outputs[name].version}: {result.outputs[name].rows} rows")
         return result
     finally:
-        for df in outputs.values():
+        for df in persisted:
             df.unpersist()
+
+
+def _write_upsert(lake: Lake, out: OutputSpec, upsert: Upsert) -> WriteResult:
+    """Commit an `Upsert`: a whole-table replace (full) or one delta-rs MERGE by the output's key."""
+    if out.partitioned or not out.key:
+        raise ValueError(f"{out.table}: a merge output must be unpartitioned and name its key")
+    metadata = {k: str(v) for k, v in upsert.commit_metadata.items()}
+    if upsert.full or not lake.exists(out.table):
+        return lake.write(upsert.rows, out.table, None, partitioned=False, commit_metadata=metadata)
+    deletes = upsert.delete_keys.select(*out.key).toArrow() if upsert.delete_keys is not None else None
+    return lake.merge(upsert.rows.toArrow(), out.table, out.key, delete_keys=deletes, commit_metadata=metadata)
 
 
 def contract_outcome(table: str, model: Any, df: "DataFrame") -> CheckOutcome:

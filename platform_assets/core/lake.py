@@ -79,6 +79,7 @@ class WriteResult:
     files: int = 0
     schema: list[tuple[str, str]] = field(default_factory=list)
     replaced: list[str] | None = None  # partitions replaced; None = the whole table
+    merge: dict[str, int] | None = None  # rows inserted/updated/deleted by a MERGE; None for a replace
 
 
 def check_dts(dts: Iterable[str]) -> list[str]:
@@ -133,7 +134,8 @@ class Lake:
 
         return DeltaTable.is_deltatable(self.uri(table), storage_options=self.storage_options)
 
-    def delta(self, table: TableRef | str) -> "DeltaTable":
+    def delta(self, table: TableRef | str, version: int | None = None) -> "DeltaTable":
+        """The table's current Delta version, or the given older `version` (time travel)."""
         from deltalake import DeltaTable
 
         uri = self.uri(table)
@@ -141,7 +143,7 @@ class Lake:
             raise FileNotFoundError(
                 f"lake table {TableRef.parse(table)} does not exist yet at {uri}: materialize it first"
             )
-        return DeltaTable(uri, storage_options=self.storage_options)
+        return DeltaTable(uri, version=version, storage_options=self.storage_options)
 
     def arrow_schema(self, table: TableRef | str) -> pa.Schema:
         return pa.schema(self.delta(table).schema().to_arrow())
@@ -149,10 +151,18 @@ class Lake:
     def partition_columns(self, table: TableRef | str) -> list[str]:
         return list(self.delta(table).metadata().partition_columns)
 
-    def read_arrow(self, table: TableRef | str, dts: Sequence[str] | None = None) -> pa.Table:
-        dt = self.delta(table)
+    def read_arrow(
+        self,
+        table: TableRef | str,
+        dts: Sequence[str] | None = None,
+        *,
+        version: int | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pa.Table:
+        dt = self.delta(table, version)
         filters = self._filters(dt, dts)
-        return dt.to_pyarrow_table(partitions=filters) if filters else dt.to_pyarrow_table()
+        cols = list(columns) if columns is not None else None
+        return dt.to_pyarrow_table(filters=filters, columns=cols) if filters else dt.to_pyarrow_table(columns=cols)
 
     def list_tables(self) -> list[TableRef]:
         """Every Delta table under the lake root (local lakes; S3 lakes through the object store)."""
@@ -184,16 +194,24 @@ class Lake:
         return [(PARTITION_COLUMN, "in", check_dts(dts))]
 
     # ---- Spark side ----------------------------------------------------------------------------
-    def read(self, spark: "SparkSession", table: TableRef | str, dts: Sequence[str] | None = None) -> "DataFrame":
-        """The table (or the given `dt` partitions of it) as a Spark DataFrame."""
+    def read(
+        self,
+        spark: "SparkSession",
+        table: TableRef | str,
+        dts: Sequence[str] | None = None,
+        *,
+        version: int | None = None,
+    ) -> "DataFrame":
+        """The table (or the given `dt` partitions of it) as a Spark DataFrame; `version` reads an older
+        Delta version (time travel) instead of the current one."""
         from pyspark.sql.pandas.types import from_arrow_schema
 
-        dt = self.delta(table)
+        dt = self.delta(table, version)
         schema = pa.schema(dt.schema().to_arrow())
         partitioned = PARTITION_COLUMN in dt.metadata().partition_columns
         if not self.is_local:
             # Local Spark has no S3 filesystem (no s3a jars): read through delta-rs on the driver.
-            data = self.read_arrow(table, dts)
+            data = self.read_arrow(table, dts, version=version)
             return spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(schema))
         filters = self._filters(dt, dts)
         files = dt.file_uris(file_pruning_predicate=filters) if filters else dt.file_uris()
@@ -215,8 +233,11 @@ class Lake:
         dts: Sequence[str] | None,
         *,
         partitioned: bool,
+        commit_metadata: dict[str, str] | None = None,
     ) -> WriteResult:
-        """Replace partitions `dts` of a dt-partitioned table (or the whole table when `dts` is None)."""
+        """Replace partitions `dts` of a dt-partitioned table (or the whole table when `dts` is None).
+
+        `commit_metadata` (string keys and values) is stored in the Delta commit (see `commit_value`)."""
         ref = TableRef.parse(table)
         replace = check_dts(dts) if (partitioned and dts is not None) else None
         if partitioned and PARTITION_COLUMN not in df.columns:
@@ -226,7 +247,7 @@ class Lake:
 
             schema = _nullable(to_arrow_schema(df.schema, timezone="UTC"))
             data = pa.Table.from_batches(df.toArrow().to_batches(), schema=schema) if df.columns else pa.table({})
-            return self.write_arrow(data, ref, replace, partitioned=partitioned)
+            return self.write_arrow(data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata)
 
         from pyspark.sql.pandas.types import to_arrow_schema
 
@@ -251,7 +272,7 @@ class Lake:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             _rmdir_if_empty(os.path.join(uri, "_staging"))
-        version = self._commit(ref, schema, actions, replace, partitioned)
+        version = self._commit(ref, schema, actions, replace, partitioned, commit_metadata)
         return WriteResult(
             table=ref.path,
             version=version,
@@ -263,7 +284,13 @@ class Lake:
         )
 
     def write_arrow(
-        self, data: pa.Table, table: TableRef | str, dts: Sequence[str] | None, *, partitioned: bool
+        self,
+        data: pa.Table,
+        table: TableRef | str,
+        dts: Sequence[str] | None,
+        *,
+        partitioned: bool,
+        commit_metadata: dict[str, str] | None = None,
     ) -> WriteResult:
         """The same replace semantics for data already on the driver (S3 lakes without a Spark S3 FS)."""
         from deltalake import write_deltalake
@@ -281,6 +308,10 @@ class Lake:
             if outside:
                 raise ValueError(f"{ref}: rows for dt {outside[:5]} outside the partitions being replaced")
         kwargs = dict(mode="overwrite", storage_options=self.storage_options)
+        if commit_metadata:
+            from deltalake import CommitProperties
+
+            kwargs["commit_properties"] = CommitProperties(custom_metadata=dict(commit_metadata))
         if partitioned:
             kwargs["partition_by"] = [PARTITION_COLUMN]
         exists = self.exists(ref)
@@ -301,6 +332,106 @@ class Lake:
             schema=[(f.name, delta_type_name(f.type)) for f in data.schema],
             replaced=replace,
         )
+
+    def merge(
+        self,
+        rows: pa.Table,
+        table: TableRef | str,
+        key: Sequence[str],
+        *,
+        delete_keys: pa.Table | None = None,
+        commit_metadata: dict[str, str] | None = None,
+    ) -> WriteResult:
+        """Upsert `rows` into an existing unpartitioned table by `key`, and delete the rows whose key is in
+        `delete_keys`, in ONE Delta commit (delta-rs MERGE). Rows of other keys are untouched.
+
+        The table must exist (the first write of a table is a full `write`). Nothing to upsert or delete
+        commits nothing. `rows` and `delete_keys` must not share a key; `rows` must be unique by `key`.
+        """
+        from deltalake import CommitProperties
+
+        ref = TableRef.parse(table)
+        dt = self.delta(ref)
+        schema = _nullable(pa.schema(dt.schema().to_arrow()))
+        key = list(key)
+        for k in key:
+            if not _NAME.match(k) or k not in schema.names:
+                raise ValueError(f"{ref}: merge key {k!r} is not a column of the table")
+        missing = [n for n in schema.names if n not in rows.column_names]
+        extra = [n for n in rows.column_names if n not in schema.names]
+        if missing or extra:
+            raise ValueError(
+                f"{ref}: merge rows do not match the table (missing {missing}, extra {extra}); "
+                "a schema change needs a full rewrite of the table"
+            )
+        upserts = rows.select(schema.names).cast(schema)
+        deletes = delete_keys.num_rows if delete_keys is not None else 0
+        if upserts.num_rows == 0 and deletes == 0:
+            return WriteResult(ref.path, dt.version(), 0, {}, 0, [(f.name, delta_type_name(f.type)) for f in schema], None)
+        flag = "_omnilake_delete"
+        source = upserts.append_column(flag, pa.array([False] * upserts.num_rows, pa.bool_()))
+        if deletes:
+            gone = delete_keys.select(key).cast(pa.schema([schema.field(k) for k in key]))
+            filler = {n: pa.nulls(gone.num_rows, schema.field(n).type) for n in schema.names if n not in key}
+            gone_rows = pa.table(
+                {n: gone[n] if n in key else filler[n] for n in schema.names} | {flag: pa.array([True] * gone.num_rows)},
+                schema=source.schema,
+            )
+            source = pa.concat_tables([source, gone_rows])
+        predicate = " AND ".join(f"t.{k} = s.{k}" for k in key)
+        properties = CommitProperties(custom_metadata=dict(commit_metadata)) if commit_metadata else None
+        metrics = (
+            dt.merge(source, predicate, source_alias="s", target_alias="t", commit_properties=properties)
+            .when_matched_delete(predicate=f"s.{flag}")
+            .when_matched_update(updates={n: f"s.{n}" for n in schema.names})
+            .when_not_matched_insert(updates={n: f"s.{n}" for n in schema.names}, predicate=f"NOT s.{flag}")
+            .execute()
+        )
+        after = self.delta(ref)
+        return WriteResult(
+            table=ref.path,
+            version=after.version(),
+            rows=after.count(),
+            rows_by_dt={},
+            files=int(metrics.get("num_target_files_added", 0)),
+            schema=[(f.name, delta_type_name(f.type)) for f in schema],
+            replaced=None,
+            merge={
+                "rows_inserted": int(metrics.get("num_target_rows_inserted", 0)),
+                "rows_updated": int(metrics.get("num_target_rows_updated", 0)),
+                "rows_deleted": int(metrics.get("num_target_rows_deleted", 0)),
+            },
+        )
+
+    def commit_value(self, table: TableRef | str, key: str, *, search: int = 100) -> str | None:
+        """The value of custom commit metadata `key` in the newest of the last `search` commits that
+        carries it (None when the table does not exist or no such commit is found)."""
+        if not self.exists(table):
+            return None
+        for commit in self.delta(table).history(search):
+            if key in commit:
+                value = commit[key]
+                return value if isinstance(value, str) else json.dumps(value)
+        return None
+
+    def partition_files(self, table: TableRef | str, version: int | None = None) -> dict[str, frozenset[str]]:
+        """dt -> the data files of that partition in a version of a dt-partitioned table."""
+        actions = self.delta(table, version).get_add_actions(flatten=True)
+        column = f"partition.{PARTITION_COLUMN}"
+        if column not in actions.column_names:
+            raise ValueError(f"{TableRef.parse(table)} is not partitioned by {PARTITION_COLUMN}")
+        out: dict[str, set[str]] = {}
+        for path, dt in zip(actions.column("path").to_pylist(), actions.column(column).to_pylist()):
+            out.setdefault(dt, set()).add(path)
+        return {dt: frozenset(paths) for dt, paths in out.items()}
+
+    def changed_partitions(self, table: TableRef | str, since: int, until: int | None = None) -> list[str]:
+        """Partitions whose files differ between versions `since` and `until` (default: current) of a
+        dt-partitioned table: rewritten, added or removed partitions. A compaction counts as a change
+        (more is recomputed, never less)."""
+        old = self.partition_files(table, since)
+        new = self.partition_files(table, until)
+        return sorted(d for d in set(old) | set(new) if old.get(d) != new.get(d))
 
     @staticmethod
     def _stage_files(staging: str, partitioned: bool) -> list[tuple[str | None, str]]:
@@ -349,16 +480,19 @@ class Lake:
             rows_by_dt[key] = rows_by_dt.get(key, 0) + meta.num_rows
         return actions, rows_by_dt
 
-    def _commit(self, ref: TableRef, schema: pa.Schema, actions, replace, partitioned: bool) -> int:
-        from deltalake import DeltaTable, Schema
+    def _commit(
+        self, ref: TableRef, schema: pa.Schema, actions, replace, partitioned: bool, commit_metadata=None
+    ) -> int:
+        from deltalake import CommitProperties, DeltaTable, Schema
         from deltalake.transaction import create_table_with_add_actions
 
         uri = self.uri(ref)
         partition_by = [PARTITION_COLUMN] if partitioned else None
+        properties = CommitProperties(custom_metadata=dict(commit_metadata)) if commit_metadata else None
         if not DeltaTable.is_deltatable(uri, storage_options=self.storage_options):
             create_table_with_add_actions(
                 uri, Schema.from_arrow(schema), actions, mode="overwrite", partition_by=partition_by,
-                storage_options=self.storage_options,
+                storage_options=self.storage_options, commit_properties=properties,
             )
             return DeltaTable(uri, storage_options=self.storage_options).version()
         dt = DeltaTable(uri, storage_options=self.storage_options)
@@ -375,7 +509,8 @@ class Lake:
             return dt.version()
         filters = [(PARTITION_COLUMN, "in", replace)] if replace is not None else None
         dt.create_write_transaction(
-            actions, mode="overwrite", schema=schema, partition_by=partition_by, partition_filters=filters
+            actions, mode="overwrite", schema=schema, partition_by=partition_by, partition_filters=filters,
+            commit_properties=properties,
         )
         return DeltaTable(uri, storage_options=self.storage_options).version()
 

@@ -29,6 +29,9 @@ def write_metadata(result: WriteResult, uri: str, facts: dict[str, Any] | None =
     if result.replaced is not None:
         md["partitions_replaced"] = _v(len(result.replaced), "int")
         md["rows_by_dt"] = _v(result.rows_by_dt, "json")
+    if result.merge is not None:
+        for key, value in result.merge.items():
+            md[key] = _v(value, "int")
     for key, value in (facts or {}).items():
         md[key] = _v(value, "json" if isinstance(value, (dict, list)) else "__infer__")
     return md

@@ -1,0 +1,177 @@
+"""Assets of the ad_attribution domain: bronze → silver (+ quarantine) → gold order_attribution → campaign_roas.
+
+Late ad events. `order_attribution[D]` reads `ad_events[D-7..D]` (a TimeWindowPartitionMapping), so an ad
+event landing late in folder D changes the attribution of orders on D..D+7, and campaign_roas with it.
+The landing sensor's run (bronze and everything downstream, for the folder's day D) refreshes D itself;
+days D+1..D+7 are refreshed by declarative automation on the two gold assets (`LATE_UPSTREAM`), so the UI
+shows, per partition, which upstream partition update requested it (the asset's Automation tab), and the
+runs carry the `omnilake/domain` tag so they queue behind the domain's other runs.
+
+Why automation and not a wider landing run: a Dagster run has one partition range for all its assets,
+so a landing run for D cannot also write gold D+1..D+7 without re-ingesting bronze D+1..D+7 (and D+7 may
+not exist yet). Why not `AutomationCondition.eager()`: it only considers the latest time partition, and
+its `any_deps_updated` ignores an upstream update made by a run that also targeted the asset — which the
+landing run does (it targets gold[D]) — so D+1..D+7 would never refresh. `LATE_UPSTREAM` keeps every
+partition and every upstream update; the landing run's own gold[D] materialization comes after its silver
+one, and `since_last_handled` lets the later update win, so D is not refreshed twice.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS, SOURCES
+from platform_assets.core.lake import TableRef
+from platform_assets.medallion import Check, Read, Write, bronze_asset, docstring, quarantine_description, spark_asset
+
+T = "platform_assets.ad_attribution.transforms"
+C = "platform_assets.ad_attribution.checks"
+UNIQUE = "platform_assets.core.checks:unique_key"
+# A late ad event touches the orders of its day and of the 7 days after it.
+ATTRIBUTION_WINDOW = (-7, 0)
+
+
+def table(layer: str, name: str) -> TableRef:
+    return TableRef(layer, DOMAIN, name)
+
+
+BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
+SILVER = {s.name: table("silver", s.name) for s in SOURCES}
+QUARANTINE = {s.name: table("quarantine", s.name) for s in SOURCES}
+GOLD = {n: table("gold", n) for n in ("order_attribution", "campaign_roas")}
+
+
+def late_upstream_condition(*, requires: list[TableRef] = ()) -> dg.AutomationCondition:
+    """Materialize a partition when a partition it reads was updated (or will be, this tick) since it was
+    last requested or updated: every partition, not only the latest. `requires`: upstream tables whose
+    same-day partition must exist (no attribution for a day without orders)."""
+    updated = dg.AutomationCondition.any_deps_match(
+        dg.AutomationCondition.newly_updated() | dg.AutomationCondition.will_be_requested()
+    ).with_label("an upstream partition it reads was updated")
+    condition = (
+        updated.since_last_handled()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+    )
+    if requires:
+        missing = (
+            dg.AutomationCondition.any_deps_match(
+                dg.AutomationCondition.missing() & ~dg.AutomationCondition.will_be_requested()
+            )
+            .allow(dg.AssetSelection.assets(*[dg.AssetKey(t.key) for t in requires]))
+            .with_label(f"{', '.join(t.path for t in requires)} missing")
+        )
+        condition = condition & ~missing
+    return condition.with_label("late_upstream: refresh the days a late upstream partition can touch")
+
+
+def _with_condition(assets_def: dg.AssetsDefinition, condition: dg.AutomationCondition) -> dg.AssetsDefinition:
+    return assets_def.map_asset_specs(lambda spec: spec.replace_attributes(automation_condition=condition))
+
+
+def _silver(source, *, key):
+    transform = f"{T}:silver_{source.name}"
+    return spark_asset(
+        name=f"silver_{DOMAIN}_{source.name}",
+        group=DOMAIN,
+        transform=transform,
+        reads={"bronze": Read(BRONZE[source.name])},
+        writes={
+            "silver": Write(SILVER[source.name], docstring(transform), f"{C}:Silver{_camel(source.name)}"),
+            "quarantine": Write(QUARANTINE[source.name], quarantine_description(f"bronze {source.name}")),
+        },
+        checks=[
+            Check(
+                "unique_key",
+                "silver",
+                UNIQUE,
+                f"One row per {' + '.join(key)}: latest-wins dedupe left no duplicate.",
+                blocking=True,
+                params={"output": "silver", "columns": key},
+            )
+        ],
+        kinds={"spark", "delta", "silver"},
+    )
+
+
+def _gold(name, *, reads, contract, key, checks=()):
+    transform = f"{T}:{name}"
+    return spark_asset(
+        name=f"gold_{DOMAIN}_{name}",
+        group=DOMAIN,
+        transform=transform,
+        reads=reads,
+        writes={"gold": Write(GOLD[name], docstring(transform), f"{C}:{contract}")},
+        checks=[
+            Check(
+                "unique_key",
+                "gold",
+                UNIQUE,
+                f"One row per {' + '.join(key)}.",
+                blocking=True,
+                params={"output": "gold", "columns": key},
+            ),
+            *checks,
+        ],
+        kinds={"spark", "delta", "gold"},
+    )
+
+
+def _camel(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
+bronze_assets = [bronze_asset(s) for s in SOURCES]
+
+silver_ad_events = _silver(AD_EVENTS, key=["event_id", "dt"])
+silver_orders = _silver(ORDERS, key=["order_id", "dt"])
+
+order_attribution = _with_condition(
+    _gold(
+        "order_attribution",
+        reads={
+            "orders": Read(SILVER["orders"]),
+            "ad_events": Read(SILVER["ad_events"], window=ATTRIBUTION_WINDOW),
+        },
+        contract="OrderAttribution",
+        key=["order_id", "dt"],
+        checks=[
+            Check(
+                "one_row_per_order",
+                "gold",
+                f"{C}:one_row_per_order",
+                "Every silver order of the day has exactly one attribution row (at most one touch).",
+                blocking=True,
+                params={"output": "gold"},
+            )
+        ],
+    ),
+    late_upstream_condition(requires=[SILVER["orders"]]),
+)
+
+campaign_roas = _with_condition(
+    _gold(
+        "campaign_roas",
+        reads={
+            "ad_events": Read(SILVER["ad_events"]),
+            "attribution": Read(GOLD["order_attribution"]),
+            "orders": Read(SILVER["orders"]),
+        },
+        contract="CampaignRoas",
+        key=["dt", "campaign_id", "channel"],
+        checks=[
+            Check(
+                "revenue_reconciles",
+                "gold",
+                f"{C}:revenue_reconciles",
+                "Per day, attributed_revenue summed over every row (the unattributed row included) equals "
+                "the silver orders' revenue, and attributed_orders their count.",
+                blocking=True,
+                params={"output": "gold"},
+            )
+        ],
+    ),
+    late_upstream_condition(),
+)
+
+assets = [*bronze_assets, silver_ad_events, silver_orders, order_attribution, campaign_roas]

@@ -1,0 +1,140 @@
+"""Data contracts and custom checks of the ad_attribution silver and gold tables.
+
+Each pandera model is a blocking asset check on its table (pyspark API): a table that breaks its contract
+is not committed and nothing downstream runs. The custom checks are `fn(outputs, inputs, ctx, **params)`
+functions evaluated by the Spark job before it commits (write-audit-publish).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyspark.sql.types as T
+from pandera.pyspark import DataFrameModel, Field
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
+    from platform_assets.core.execution import TransformContext
+
+DT = r"^\d{4}-\d{2}-\d{2}$"
+MONEY = T.DecimalType(18, 2)
+COST = T.DecimalType(18, 6)
+CLICK_WINDOW_SECONDS = 7 * 86_400
+
+
+class _Lineage(DataFrameModel):
+    source_file: T.StringType() = Field(alias="_source_file", nullable=False)
+    row: T.LongType() = Field(alias="_row", nullable=False, ge=1)
+    ingested_at: T.TimestampType() = Field(alias="_ingested_at", nullable=False)
+
+
+class SilverAdEvents(_Lineage):
+    event_id: T.StringType() = Field(nullable=False)
+    user_id: T.StringType() = Field(nullable=False)
+    campaign_id: T.StringType() = Field(nullable=False)
+    channel: T.StringType() = Field(nullable=False)
+    event_type: T.StringType() = Field(nullable=False, isin=["impression", "click"])
+    event_ts: T.TimestampType() = Field(nullable=False)
+    cost: COST = Field(nullable=False, ge=0)
+    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+
+    class Config:
+        strict = True
+
+
+class SilverOrders(_Lineage):
+    order_id: T.StringType() = Field(nullable=False)
+    user_id: T.StringType() = Field(nullable=False)
+    order_ts: T.TimestampType() = Field(nullable=False)
+    sku: T.StringType() = Field(nullable=False)
+    amount: MONEY = Field(nullable=False, ge=0)
+    currency: T.StringType() = Field(nullable=False, isin=["USD"])
+    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+
+    class Config:
+        strict = True
+
+
+class OrderAttribution(DataFrameModel):
+    order_id: T.StringType() = Field(nullable=False)
+    user_id: T.StringType() = Field(nullable=False)
+    order_ts: T.TimestampType() = Field(nullable=False)
+    amount: MONEY = Field(nullable=False, ge=0)
+    campaign_id: T.StringType() = Field(nullable=True)
+    channel: T.StringType() = Field(nullable=True)
+    touch_event_id: T.StringType() = Field(nullable=True)
+    touch_type: T.StringType() = Field(nullable=True, isin=["click", "view"])
+    touch_lag_seconds: T.DoubleType() = Field(nullable=True, ge=0, le=CLICK_WINDOW_SECONDS)
+    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+
+    class Config:
+        strict = True
+
+
+class CampaignRoas(DataFrameModel):
+    campaign_id: T.StringType() = Field(nullable=True)
+    channel: T.StringType() = Field(nullable=True)
+    impressions: T.LongType() = Field(nullable=False, ge=0)
+    clicks: T.LongType() = Field(nullable=False, ge=0)
+    spend: COST = Field(nullable=False, ge=0)
+    attributed_orders: T.LongType() = Field(nullable=False, ge=0)
+    attributed_revenue: MONEY = Field(nullable=False, ge=0)
+    roas: T.DoubleType() = Field(nullable=True, ge=0)
+    cpa: COST = Field(nullable=True, ge=0)
+    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+
+    class Config:
+        strict = True
+
+
+def one_row_per_order(
+    outputs: dict[str, "DataFrame"], inputs: dict[str, "DataFrame"], ctx: "TransformContext", *, output: str
+):
+    """Every silver order of the run's days has exactly one attribution row, and no row lacks an order."""
+    gold = outputs[output].select("order_id", "dt")
+    orders = inputs["orders"].select("order_id", "dt")
+    missing = orders.join(gold, ["order_id", "dt"], "left_anti").count()
+    extra = gold.join(orders, ["order_id", "dt"], "left_anti").count()
+    rows, expected = gold.count(), orders.count()
+    return (missing == 0 and extra == 0 and rows == expected), {
+        "orders": expected,
+        "attribution_rows": rows,
+        "orders_without_row": missing,
+        "rows_without_order": extra,
+    }
+
+
+def revenue_reconciles(
+    outputs: dict[str, "DataFrame"], inputs: dict[str, "DataFrame"], ctx: "TransformContext", *, output: str
+):
+    """Per day: sum(attributed_revenue) over every row, the unattributed one included, equals the silver
+    orders' amount, and sum(attributed_orders) equals the number of silver orders (exact decimals)."""
+    from pyspark.sql import functions as F
+
+    gold = outputs[output].groupBy("dt").agg(
+        F.sum("attributed_revenue").alias("gold_revenue"), F.sum("attributed_orders").alias("gold_orders")
+    )
+    silver = inputs["orders"].groupBy("dt").agg(
+        F.sum("amount").alias("silver_revenue"), F.count(F.lit(1)).alias("silver_orders")
+    )
+    zero = F.lit(0).cast("decimal(38,2)")
+    days = gold.join(silver, "dt", "full_outer").select(
+        "dt",
+        F.coalesce(F.col("gold_revenue").cast("decimal(38,2)"), zero).alias("gold_revenue"),
+        F.coalesce(F.col("silver_revenue").cast("decimal(38,2)"), zero).alias("silver_revenue"),
+        F.coalesce(F.col("gold_orders"), F.lit(0)).cast("long").alias("gold_orders"),
+        F.coalesce(F.col("silver_orders"), F.lit(0)).cast("long").alias("silver_orders"),
+    )
+    rows = days.orderBy("dt").collect()
+    mismatched = [
+        {k: str(r[k]) for k in ("dt", "gold_revenue", "silver_revenue", "gold_orders", "silver_orders")}
+        for r in rows
+        if r["gold_revenue"] != r["silver_revenue"] or r["gold_orders"] != r["silver_orders"]
+    ]
+    return not mismatched, {
+        "days_checked": len(rows),
+        "silver_revenue": str(sum((r["silver_revenue"] for r in rows), start=0)),
+        "attributed_revenue_incl_unattributed": str(sum((r["gold_revenue"] for r in rows), start=0)),
+        "mismatched_days": mismatched[:20],
+    }

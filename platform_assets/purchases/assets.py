@@ -1,0 +1,169 @@
+"""Assets of the purchases domain: bronze → silver (+ quarantine) → gold → warehouse."""
+
+from typing import Iterator
+
+import dagster as dg
+
+from platform_assets.core.lake import TableRef
+from platform_assets.medallion import Check, Read, Write, bronze_asset, docstring, quarantine_description, spark_asset
+from platform_assets.purchases import serving
+from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES, SOURCES
+from resources.lake import LakeResource
+from resources.warehouse import WarehouseResource
+
+T = "platform_assets.purchases.transforms"
+C = "platform_assets.purchases.checks"
+UNIQUE = "platform_assets.core.checks:unique_key"
+
+
+def table(layer: str, name: str) -> TableRef:
+    return TableRef(layer, DOMAIN, name)
+
+
+BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
+SILVER = {s.name: table("silver", s.name) for s in SOURCES}
+QUARANTINE = {s.name: table("quarantine", s.name) for s in SOURCES}
+GOLD_SUMMARY = table("gold", "customer_purchase_summary")
+WAREHOUSE_SUMMARY = dg.AssetKey(["warehouse", DOMAIN, serving.SUMMARY_TABLE])
+WAREHOUSE_TOP = dg.AssetKey(["warehouse", DOMAIN, serving.TOP_CUSTOMERS_VIEW])
+
+
+def _unique(output: str, key: list[str], what: str) -> Check:
+    return Check(
+        "unique_key", output, UNIQUE, what, blocking=True, params={"output": output, "columns": key}
+    )
+
+
+bronze_purchases, bronze_fx_rates = (bronze_asset(PURCHASES), bronze_asset(FX_RATES))
+
+silver_fx_rates = spark_asset(
+    name=f"silver_{DOMAIN}_fx_rates",
+    group=DOMAIN,
+    transform=f"{T}:silver_fx_rates",
+    reads={"bronze": Read(BRONZE["fx_rates"], all_partitions=True)},
+    writes={
+        "silver": Write(SILVER["fx_rates"], docstring(f"{T}:silver_fx_rates"), f"{C}:SilverFxRates", False),
+        "quarantine": Write(QUARANTINE["fx_rates"], quarantine_description("bronze fx_rates"), partitioned=False),
+    },
+    checks=[_unique("silver", ["currency", "date"], "One rate per currency and date: the latest delivery won.")],
+    partitioned=False,
+    kinds={"spark", "delta", "silver"},
+)
+
+silver_purchases = spark_asset(
+    name=f"silver_{DOMAIN}_purchases",
+    group=DOMAIN,
+    transform=f"{T}:silver_purchases",
+    reads={"bronze": Read(BRONZE["purchases"]), "fx_rates": Read(SILVER["fx_rates"])},
+    writes={
+        "silver": Write(SILVER["purchases"], docstring(f"{T}:silver_purchases"), f"{C}:SilverPurchases"),
+        "quarantine": Write(QUARANTINE["purchases"], quarantine_description("bronze purchases")),
+    },
+    checks=[_unique("silver", ["purchase_id", "dt"], "One row per purchase_id and ingestion date.")],
+    kinds={"spark", "delta", "silver"},
+)
+
+customer_purchase_summary = spark_asset(
+    name=f"gold_{DOMAIN}_customer_purchase_summary",
+    group=DOMAIN,
+    transform=f"{T}:customer_purchase_summary",
+    reads={"purchases": Read(SILVER["purchases"], all_partitions=True)},
+    writes={
+        "gold": Write(
+            GOLD_SUMMARY,
+            docstring(f"{T}:customer_purchase_summary"),
+            f"{C}:CustomerPurchaseSummary",
+            partitioned=False,
+            mode="merge",
+            key=("customer_id",),
+        )
+    },
+    checks=[_unique("gold", ["customer_id"], "One row per customer_id.")],
+    partitioned=False,
+    params={"silver": SILVER["purchases"].path, "gold": GOLD_SUMMARY.path},
+    kinds={"spark", "delta", "gold"},
+)
+
+
+@dg.multi_asset(
+    name=f"warehouse_{DOMAIN}_customer_purchase_summary",
+    specs=[
+        dg.AssetSpec(
+            WAREHOUSE_SUMMARY,
+            description=(
+                "Warehouse table `customer_purchase_summary` (customer_id PRIMARY KEY, the gold columns, "
+                "updated_at = when the row last changed), kept equal to the gold summary by an upsert through "
+                "a staging table in one transaction (INSERT ... ON CONFLICT (customer_id) DO UPDATE)."
+            ),
+            group_name=DOMAIN,
+            deps=[dg.AssetKey(GOLD_SUMMARY.key)],
+            kinds={"sql", "warehouse"},
+        ),
+        dg.AssetSpec(
+            WAREHOUSE_TOP,
+            description="Warehouse view `top_customers`: the 5 customers with the highest total_spent_aud.",
+            group_name=DOMAIN,
+            deps=[WAREHOUSE_SUMMARY],
+            kinds={"sql", "warehouse"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "matches_gold",
+            asset=WAREHOUSE_SUMMARY,
+            description="The served table has the gold summary's customers and total_spent_aud.",
+        )
+    ],
+    can_subset=False,
+    op_tags={"omnilake/domain": DOMAIN},
+)
+def warehouse_customer_purchase_summary(
+    context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    summary = lake.lake().read_arrow(GOLD_SUMMARY)
+    counts = serving.publish_summary(warehouse, summary)
+    context.log.info(f"published {serving.SUMMARY_TABLE} to the {warehouse.dialect} warehouse: {counts}")
+    served = warehouse.read(
+        f"SELECT COUNT(*) AS n, SUM(total_spent_aud) AS total FROM {serving.SUMMARY_TABLE}"
+    )[0]
+    import pyarrow.compute as pc
+
+    gold_total = pc.sum(summary.column("total_spent_aud")).as_py() if summary.num_rows else None
+    same = served["n"] == summary.num_rows and (
+        (served["total"] is None and gold_total is None)
+        or (served["total"] is not None and gold_total is not None and round(float(served["total"]) - float(gold_total), 2) == 0)
+    )
+    yield dg.AssetCheckResult(
+        asset_key=WAREHOUSE_SUMMARY,
+        check_name="matches_gold",
+        passed=bool(same),
+        metadata={"served_rows": served["n"], "gold_rows": summary.num_rows},
+    )
+    top = warehouse.read(f"SELECT customer_id FROM {serving.TOP_CUSTOMERS_VIEW} ORDER BY customer_rank")
+    yield dg.MaterializeResult(
+        asset_key=WAREHOUSE_SUMMARY,
+        metadata={
+            "dagster/row_count": summary.num_rows,
+            "warehouse_dialect": warehouse.dialect,
+            "table": serving.SUMMARY_TABLE,
+            **{f"rows_{k}": v for k, v in counts.items()},
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=WAREHOUSE_TOP,
+        metadata={
+            "dagster/row_count": len(top),
+            "view": serving.TOP_CUSTOMERS_VIEW,
+            "customer_ids": dg.MetadataValue.json([r["customer_id"] for r in top]),
+        },
+    )
+
+
+assets = [
+    bronze_purchases,
+    bronze_fx_rates,
+    silver_fx_rates,
+    silver_purchases,
+    customer_purchase_summary,
+    warehouse_customer_purchase_summary,
+]
