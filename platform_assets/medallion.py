@@ -228,3 +228,87 @@ def docstring(path: str) -> str:
     from platform_assets.core.execution import load_object
 
     return inspect.cleandoc(load_object(path).__doc__ or "")
+
+
+def unique_key_check(output: str, key: Sequence[str], description: str | None = None) -> Check:
+    """Blocking check: the key columns identify one row of the output."""
+    return Check(
+        "unique_key",
+        output,
+        "platform_assets.core.checks:unique_key",
+        description or f"One row per {' + '.join(key)}.",
+        blocking=True,
+        params={"output": output, "columns": list(key)},
+    )
+
+
+def _camel(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
+def silver_asset(
+    source: Source,
+    *,
+    package: str,
+    reads: dict[str, Read],
+    key: Sequence[str],
+    partitioned: bool = True,
+    checks: Sequence[Check] = (),
+) -> dg.AssetsDefinition:
+    """Silver table of a landing source and its quarantine: transform `<package>.transforms:silver_<source>`,
+    contract `<package>.checks:Silver<Source>`, one row per `key`."""
+    transform = f"{package}.transforms:silver_{source.name}"
+    return spark_asset(
+        name=f"silver_{source.domain}_{source.name}",
+        group=source.domain,
+        transform=transform,
+        reads=reads,
+        writes={
+            "silver": Write(
+                TableRef("silver", source.domain, source.name),
+                docstring(transform),
+                f"{package}.checks:Silver{_camel(source.name)}",
+                partitioned,
+            ),
+            "quarantine": Write(
+                TableRef("quarantine", source.domain, source.name), quarantine_description(f"bronze {source.name}")
+            ),
+        },
+        checks=[
+            unique_key_check(
+                "silver", key, f"One row per {' + '.join(key)}: latest-wins dedupe left no duplicate."
+            ),
+            *checks,
+        ],
+        partitioned=partitioned,
+        kinds={"spark", "delta", "silver"},
+    )
+
+
+def gold_asset(
+    domain: str,
+    name: str,
+    *,
+    package: str,
+    reads: dict[str, Read],
+    contract: str,
+    key: Sequence[str],
+    partitioned: bool = True,
+    checks: Sequence[Check] = (),
+) -> dg.AssetsDefinition:
+    """Gold table `name`: transform `<package>.transforms:<name>`, contract `<package>.checks:<contract>`."""
+    transform = f"{package}.transforms:{name}"
+    return spark_asset(
+        name=f"gold_{domain}_{name}",
+        group=domain,
+        transform=transform,
+        reads=reads,
+        writes={
+            "gold": Write(
+                TableRef("gold", domain, name), docstring(transform), f"{package}.checks:{contract}", partitioned
+            )
+        },
+        checks=[unique_key_check("gold", key), *checks],
+        partitioned=partitioned,
+        kinds={"spark", "delta", "gold"},
+    )

@@ -22,11 +22,10 @@ import dagster as dg
 
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS, SOURCES
 from platform_assets.core.lake import TableRef
-from platform_assets.medallion import Check, Read, Write, bronze_asset, docstring, quarantine_description, spark_asset
+from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
 
-T = "platform_assets.ad_attribution.transforms"
-C = "platform_assets.ad_attribution.checks"
-UNIQUE = "platform_assets.core.checks:unique_key"
+PACKAGE = "platform_assets.ad_attribution"
+C = f"{PACKAGE}.checks"
 # A late ad event touches the orders of its day and of the 7 days after it.
 ATTRIBUTION_WINDOW = (-7, 0)
 
@@ -37,7 +36,6 @@ def table(layer: str, name: str) -> TableRef:
 
 BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
 SILVER = {s.name: table("silver", s.name) for s in SOURCES}
-QUARANTINE = {s.name: table("quarantine", s.name) for s in SOURCES}
 GOLD = {n: table("gold", n) for n in ("order_attribution", "campaign_roas")}
 
 
@@ -69,66 +67,18 @@ def _with_condition(assets_def: dg.AssetsDefinition, condition: dg.AutomationCon
     return assets_def.map_asset_specs(lambda spec: spec.replace_attributes(automation_condition=condition))
 
 
-def _silver(source, *, key):
-    transform = f"{T}:silver_{source.name}"
-    return spark_asset(
-        name=f"silver_{DOMAIN}_{source.name}",
-        group=DOMAIN,
-        transform=transform,
-        reads={"bronze": Read(BRONZE[source.name])},
-        writes={
-            "silver": Write(SILVER[source.name], docstring(transform), f"{C}:Silver{_camel(source.name)}"),
-            "quarantine": Write(QUARANTINE[source.name], quarantine_description(f"bronze {source.name}")),
-        },
-        checks=[
-            Check(
-                "unique_key",
-                "silver",
-                UNIQUE,
-                f"One row per {' + '.join(key)}: latest-wins dedupe left no duplicate.",
-                blocking=True,
-                params={"output": "silver", "columns": key},
-            )
-        ],
-        kinds={"spark", "delta", "silver"},
-    )
-
-
-def _gold(name, *, reads, contract, key, checks=()):
-    transform = f"{T}:{name}"
-    return spark_asset(
-        name=f"gold_{DOMAIN}_{name}",
-        group=DOMAIN,
-        transform=transform,
-        reads=reads,
-        writes={"gold": Write(GOLD[name], docstring(transform), f"{C}:{contract}")},
-        checks=[
-            Check(
-                "unique_key",
-                "gold",
-                UNIQUE,
-                f"One row per {' + '.join(key)}.",
-                blocking=True,
-                params={"output": "gold", "columns": key},
-            ),
-            *checks,
-        ],
-        kinds={"spark", "delta", "gold"},
-    )
-
-
-def _camel(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_"))
-
-
 bronze_assets = [bronze_asset(s) for s in SOURCES]
 
-silver_ad_events = _silver(AD_EVENTS, key=["event_id", "dt"])
-silver_orders = _silver(ORDERS, key=["order_id", "dt"])
+silver_ad_events = silver_asset(
+    AD_EVENTS, package=PACKAGE, reads={"bronze": Read(BRONZE["ad_events"])}, key=["event_id", "dt"]
+)
+silver_orders = silver_asset(ORDERS, package=PACKAGE, reads={"bronze": Read(BRONZE["orders"])}, key=["order_id", "dt"])
 
 order_attribution = _with_condition(
-    _gold(
+    gold_asset(
+        DOMAIN,
         "order_attribution",
+        package=PACKAGE,
         reads={
             "orders": Read(SILVER["orders"]),
             "ad_events": Read(SILVER["ad_events"], window=ATTRIBUTION_WINDOW),
@@ -150,8 +100,10 @@ order_attribution = _with_condition(
 )
 
 campaign_roas = _with_condition(
-    _gold(
+    gold_asset(
+        DOMAIN,
         "campaign_roas",
+        package=PACKAGE,
         reads={
             "ad_events": Read(SILVER["ad_events"]),
             "attribution": Read(GOLD["order_attribution"]),

@@ -12,24 +12,18 @@ from typing import TYPE_CHECKING
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
+from platform_assets.core.contracts import DT, MONEY, Lineage
+
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
     from platform_assets.core.execution import TransformContext
 
-DT = r"^\d{4}-\d{2}-\d{2}$"
-MONEY = T.DecimalType(18, 2)
 COST = T.DecimalType(18, 6)
 CLICK_WINDOW_SECONDS = 7 * 86_400
 
 
-class _Lineage(DataFrameModel):
-    source_file: T.StringType() = Field(alias="_source_file", nullable=False)
-    row: T.LongType() = Field(alias="_row", nullable=False, ge=1)
-    ingested_at: T.TimestampType() = Field(alias="_ingested_at", nullable=False)
-
-
-class SilverAdEvents(_Lineage):
+class SilverAdEvents(Lineage):
     event_id: T.StringType() = Field(nullable=False)
     user_id: T.StringType() = Field(nullable=False)
     campaign_id: T.StringType() = Field(nullable=False)
@@ -43,7 +37,7 @@ class SilverAdEvents(_Lineage):
         strict = True
 
 
-class SilverOrders(_Lineage):
+class SilverOrders(Lineage):
     order_id: T.StringType() = Field(nullable=False)
     user_id: T.StringType() = Field(nullable=False)
     order_ts: T.TimestampType() = Field(nullable=False)

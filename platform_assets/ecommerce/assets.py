@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from platform_assets.core.lake import TableRef
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS, SOURCES
-from platform_assets.medallion import Check, Read, Write, bronze_asset, docstring, quarantine_description, spark_asset
+from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
 
-T = "platform_assets.ecommerce.transforms"
-C = "platform_assets.ecommerce.checks"
-UNIQUE = "platform_assets.core.checks:unique_key"
+PACKAGE = "platform_assets.ecommerce"
 
 
 def table(layer: str, name: str) -> TableRef:
@@ -17,74 +15,18 @@ def table(layer: str, name: str) -> TableRef:
 
 BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
 SILVER = {s.name: table("silver", s.name) for s in SOURCES}
-QUARANTINE = {s.name: table("quarantine", s.name) for s in SOURCES}
-GOLD = {n: table("gold", n) for n in ("daily_sales", "product_performance", "department_analytics", "customer_insights")}
-
-
-def _silver(source, *, reads, key, partitioned=True, checks=()):
-    transform = f"{T}:silver_{source.name}"
-    return spark_asset(
-        name=f"silver_{DOMAIN}_{source.name}",
-        group=DOMAIN,
-        transform=transform,
-        reads=reads,
-        writes={
-            "silver": Write(
-                SILVER[source.name], docstring(transform), f"{C}:Silver{_camel(source.name)}", partitioned
-            ),
-            "quarantine": Write(QUARANTINE[source.name], quarantine_description(f"bronze {source.name}")),
-        },
-        checks=[
-            Check(
-                "unique_key",
-                "silver",
-                UNIQUE,
-                f"One row per {' + '.join(key)}: latest-wins dedupe left no duplicate.",
-                blocking=True,
-                params={"output": "silver", "columns": key},
-            ),
-            *checks,
-        ],
-        partitioned=partitioned,
-        kinds={"spark", "delta", "silver"},
-    )
-
-
-def _gold(name, *, reads, contract, key, partitioned=True):
-    transform = f"{T}:{name}"
-    return spark_asset(
-        name=f"gold_{DOMAIN}_{name}",
-        group=DOMAIN,
-        transform=transform,
-        reads=reads,
-        writes={"gold": Write(GOLD[name], docstring(transform), f"{C}:{contract}", partitioned)},
-        checks=[
-            Check(
-                "unique_key",
-                "gold",
-                UNIQUE,
-                f"One row per {' + '.join(key)}.",
-                blocking=True,
-                params={"output": "gold", "columns": key},
-            )
-        ],
-        partitioned=partitioned,
-        kinds={"spark", "delta", "gold"},
-    )
-
-
-def _camel(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_"))
 
 
 bronze_assets = [bronze_asset(s) for s in SOURCES]
 
-silver_products = _silver(
-    PRODUCTS, reads={"bronze": Read(BRONZE["products"], all_partitions=True)}, key=["product_id"], partitioned=False
+silver_products = silver_asset(
+    PRODUCTS,
+    package=PACKAGE, reads={"bronze": Read(BRONZE["products"], all_partitions=True)}, key=["product_id"], partitioned=False
 )
-silver_orders = _silver(ORDERS, reads={"bronze": Read(BRONZE["orders"])}, key=["order_id", "dt"])
-silver_order_items = _silver(
+silver_orders = silver_asset(ORDERS, package=PACKAGE, reads={"bronze": Read(BRONZE["orders"])}, key=["order_id", "dt"])
+silver_order_items = silver_asset(
     ORDER_ITEMS,
+    package=PACKAGE,
     reads={
         "bronze": Read(BRONZE["order_items"]),
         "orders": Read(SILVER["orders"]),
@@ -95,33 +37,41 @@ silver_order_items = _silver(
         Check(
             "orphan_items",
             "silver",
-            f"{T}:orphan_items",
+            f"{PACKAGE}.transforms:orphan_items",
             "Items whose order_id is not (yet) in silver orders of the same day: kept, counted, warned.",
             severity="WARN",
         )
     ],
 )
 
-daily_sales = _gold(
+daily_sales = gold_asset(
+    DOMAIN,
     "daily_sales",
+    package=PACKAGE,
     reads={"orders": Read(SILVER["orders"]), "order_items": Read(SILVER["order_items"])},
     contract="DailySales",
     key=["dt"],
 )
-product_performance = _gold(
+product_performance = gold_asset(
+    DOMAIN,
     "product_performance",
+    package=PACKAGE,
     reads={"order_items": Read(SILVER["order_items"]), "products": Read(SILVER["products"])},
     contract="ProductPerformance",
     key=["dt", "product_id"],
 )
-department_analytics = _gold(
+department_analytics = gold_asset(
+    DOMAIN,
     "department_analytics",
+    package=PACKAGE,
     reads={"order_items": Read(SILVER["order_items"]), "products": Read(SILVER["products"])},
     contract="DepartmentAnalytics",
     key=["dt", "department"],
 )
-customer_insights = _gold(
+customer_insights = gold_asset(
+    DOMAIN,
     "customer_insights",
+    package=PACKAGE,
     reads={
         "orders": Read(SILVER["orders"], all_partitions=True),
         "order_items": Read(SILVER["order_items"], all_partitions=True),

@@ -9,17 +9,10 @@ from __future__ import annotations
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
-DT = r"^\d{4}-\d{2}-\d{2}$"
-MONEY = T.DecimalType(18, 2)
+from platform_assets.core.contracts import DT, MONEY, Lineage
 
 
-class _Lineage(DataFrameModel):
-    source_file: T.StringType() = Field(alias="_source_file", nullable=False)
-    row: T.LongType() = Field(alias="_row", nullable=False, ge=1)
-    ingested_at: T.TimestampType() = Field(alias="_ingested_at", nullable=False)
-
-
-class SilverProducts(_Lineage):
+class SilverProducts(Lineage):
     product_id: T.LongType() = Field(nullable=False, ge=0)
     department_id: T.IntegerType() = Field(nullable=True)
     department: T.StringType() = Field(nullable=False)
@@ -30,7 +23,7 @@ class SilverProducts(_Lineage):
         strict = True
 
 
-class SilverOrders(_Lineage):
+class SilverOrders(Lineage):
     order_id: T.LongType() = Field(nullable=False)
     order_num: T.IntegerType() = Field(nullable=True)
     user_id: T.LongType() = Field(nullable=False)
@@ -42,7 +35,7 @@ class SilverOrders(_Lineage):
         strict = True
 
 
-class SilverOrderItems(_Lineage):
+class SilverOrderItems(Lineage):
     id: T.LongType() = Field(nullable=False)
     order_id: T.LongType() = Field(nullable=False)
     user_id: T.LongType() = Field(nullable=False)

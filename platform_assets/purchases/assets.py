@@ -5,7 +5,16 @@ from typing import Iterator
 import dagster as dg
 
 from platform_assets.core.lake import TableRef
-from platform_assets.medallion import Check, Read, Write, bronze_asset, docstring, quarantine_description, spark_asset
+from platform_assets.medallion import (
+    Check,
+    Read,
+    Write,
+    bronze_asset,
+    docstring,
+    quarantine_description,
+    spark_asset,
+    unique_key_check,
+)
 from platform_assets.purchases import serving
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES, SOURCES
 from resources.lake import LakeResource
@@ -13,7 +22,6 @@ from resources.warehouse import WarehouseResource
 
 T = "platform_assets.purchases.transforms"
 C = "platform_assets.purchases.checks"
-UNIQUE = "platform_assets.core.checks:unique_key"
 
 
 def table(layer: str, name: str) -> TableRef:
@@ -28,12 +36,6 @@ WAREHOUSE_SUMMARY = dg.AssetKey(["warehouse", DOMAIN, serving.SUMMARY_TABLE])
 WAREHOUSE_TOP = dg.AssetKey(["warehouse", DOMAIN, serving.TOP_CUSTOMERS_VIEW])
 
 
-def _unique(output: str, key: list[str], what: str) -> Check:
-    return Check(
-        "unique_key", output, UNIQUE, what, blocking=True, params={"output": output, "columns": key}
-    )
-
-
 bronze_purchases, bronze_fx_rates = (bronze_asset(PURCHASES), bronze_asset(FX_RATES))
 
 silver_fx_rates = spark_asset(
@@ -45,7 +47,7 @@ silver_fx_rates = spark_asset(
         "silver": Write(SILVER["fx_rates"], docstring(f"{T}:silver_fx_rates"), f"{C}:SilverFxRates", False),
         "quarantine": Write(QUARANTINE["fx_rates"], quarantine_description("bronze fx_rates"), partitioned=False),
     },
-    checks=[_unique("silver", ["currency", "date"], "One rate per currency and date: the latest delivery won.")],
+    checks=[unique_key_check("silver", ["currency", "date"], "One rate per currency and date: the latest delivery won.")],
     partitioned=False,
     kinds={"spark", "delta", "silver"},
 )
@@ -59,7 +61,7 @@ silver_purchases = spark_asset(
         "silver": Write(SILVER["purchases"], docstring(f"{T}:silver_purchases"), f"{C}:SilverPurchases"),
         "quarantine": Write(QUARANTINE["purchases"], quarantine_description("bronze purchases")),
     },
-    checks=[_unique("silver", ["purchase_id", "dt"], "One row per purchase_id and ingestion date.")],
+    checks=[unique_key_check("silver", ["purchase_id", "dt"], "One row per purchase_id and ingestion date.")],
     kinds={"spark", "delta", "silver"},
 )
 
@@ -78,7 +80,7 @@ customer_purchase_summary = spark_asset(
             key=("customer_id",),
         )
     },
-    checks=[_unique("gold", ["customer_id"], "One row per customer_id.")],
+    checks=[unique_key_check("gold", ["customer_id"], "One row per customer_id.")],
     partitioned=False,
     params={"silver": SILVER["purchases"].path, "gold": GOLD_SUMMARY.path},
     kinds={"spark", "delta", "gold"},

@@ -9,19 +9,13 @@ from __future__ import annotations
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
-DT = r"^\d{4}-\d{2}-\d{2}$"
-MONEY = T.DecimalType(18, 2)
+from platform_assets.core.contracts import DT, MONEY, Lineage
+
 RATE = T.DecimalType(18, 10)
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class _Lineage(DataFrameModel):
-    source_file: T.StringType() = Field(alias="_source_file", nullable=False)
-    row: T.LongType() = Field(alias="_row", nullable=False, ge=1)
-    ingested_at: T.TimestampType() = Field(alias="_ingested_at", nullable=False)
-
-
-class SilverFxRates(_Lineage):
+class SilverFxRates(Lineage):
     date: T.DateType() = Field(nullable=False)
     currency: T.StringType() = Field(nullable=False, str_matches=r"^[A-Z]{3}$")
     aud_per_unit: RATE = Field(nullable=False, gt=0)
@@ -30,7 +24,7 @@ class SilverFxRates(_Lineage):
         strict = True
 
 
-class SilverPurchases(_Lineage):
+class SilverPurchases(Lineage):
     customer_id: T.LongType() = Field(nullable=False, ge=1)
     first_name: T.StringType() = Field(nullable=True)
     last_name: T.StringType() = Field(nullable=True)

@@ -1,0 +1,15 @@
+"""Building blocks of the pandera (pyspark) contracts every domain's `checks.py` declares."""
+
+import pyspark.sql.types as T
+from pandera.pyspark import DataFrameModel, Field
+
+DT = r"^\d{4}-\d{2}-\d{2}$"
+MONEY = T.DecimalType(18, 2)
+
+
+class Lineage(DataFrameModel):
+    """The lineage columns every silver row carries from bronze: which file, which row, delivered when."""
+
+    source_file: T.StringType() = Field(alias="_source_file", nullable=False)
+    row: T.LongType() = Field(alias="_row", nullable=False, ge=1)
+    ingested_at: T.TimestampType() = Field(alias="_ingested_at", nullable=False)
