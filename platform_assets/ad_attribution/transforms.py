@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 
 from platform_assets.ad_attribution import rules
 from platform_assets.ad_attribution.sources import AD_EVENTS, ORDERS
-from platform_assets.core.rules import LINEAGE_COLUMNS, split
+from platform_assets.core.rules import split
 
 if TYPE_CHECKING:  # pragma: no cover
     from platform_assets.core.execution import TransformContext
@@ -47,7 +47,6 @@ def silver_ad_events(inputs: dict[str, DataFrame], ctx: "TransformContext") -> d
         # Per day, so the result does not depend on how a range of days is split into runs; an event's
         # day is fixed by its timestamp (see the module docstring), so this is per event_id.
         key=["event_id", "dt"],
-        silver_columns=[*typed_columns, *LINEAGE_COLUMNS, "dt"],
     )
     return {"silver": silver, "quarantine": quarantine}
 
@@ -63,7 +62,6 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
         typed_columns=typed_columns,
         rules=order_rules,
         key=["order_id", "dt"],
-        silver_columns=[*typed_columns, *LINEAGE_COLUMNS, "dt"],
     )
     return {"silver": silver, "quarantine": quarantine}
 

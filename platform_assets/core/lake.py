@@ -242,16 +242,13 @@ class Lake:
         replace = check_dts(dts) if (partitioned and dts is not None) else None
         if partitioned and PARTITION_COLUMN not in df.columns:
             raise ValueError(f"{ref}: a partitioned table needs a '{PARTITION_COLUMN}' column")
-        if not self.is_local:
-            from pyspark.sql.pandas.types import to_arrow_schema
-
-            schema = _nullable(to_arrow_schema(df.schema, timezone="UTC"))
-            data = pa.Table.from_batches(df.toArrow().to_batches(), schema=schema) if df.columns else pa.table({})
-            return self.write_arrow(data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata)
-
         from pyspark.sql.pandas.types import to_arrow_schema
 
         schema = _nullable(to_arrow_schema(df.schema, timezone="UTC"))
+        if not self.is_local:
+            # Local Spark cannot write to S3 (no s3a jars): the rows go through the driver to delta-rs.
+            data = df.toArrow().cast(schema)
+            return self.write_arrow(data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata)
         uri = self.uri(ref)
         write_id = uuid.uuid4().hex
         staging = os.path.join(uri, "_staging", write_id)

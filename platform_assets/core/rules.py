@@ -84,7 +84,7 @@ def split(
     typed_columns: Mapping[str, "Column"],
     rules: Sequence[Rule],
     key: Sequence[str],
-    silver_columns: Sequence[str],
+    silver_columns: Sequence[str] | None = None,
     order_first: Sequence["Column"] = (),
     quarantine_superseded: bool = True,
 ) -> tuple["DataFrame", "DataFrame"]:
@@ -94,13 +94,15 @@ def split(
     fails; among valid rows of one `key` the latest delivery wins (`_ingested_at`, then `_source_file`,
     then `_row`, so a re-delivered file beats the original and the later row of a file beats an earlier
     one), after any `order_first` orderings (e.g. the latest snapshot). `silver_columns` name typed
-    columns (or other columns of the frame); the quarantine keeps the raw columns as delivered plus
+    columns or other columns of the frame (default: the typed columns, lineage and `dt`); the quarantine keeps the raw columns as delivered plus
     lineage, `_rules_failed` and `dt`. Superseded deliveries go to quarantine too, unless
     `quarantine_superseded` is off (snapshots: an older snapshot is history, not a problem).
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    if silver_columns is None:
+        silver_columns = [*typed_columns, *LINEAGE_COLUMNS, "dt"]
     df = bronze.withColumns({f"{_TYPED}{k}": v for k, v in typed_columns.items()})
     failed = F.filter(
         F.array(*[F.when(r.fails, F.lit(r.name)) for r in rules]), lambda x: x.isNotNull()

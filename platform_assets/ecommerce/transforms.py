@@ -49,7 +49,6 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
         rules=order_rules,
         # Per day, so the result does not depend on how a range of days is split into runs.
         key=["order_id", "dt"],
-        silver_columns=[*typed_columns, *LINEAGE_COLUMNS, "dt"],
     )
     return {"silver": silver, "quarantine": quarantine}
 
@@ -67,7 +66,6 @@ def silver_order_items(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
         typed_columns=typed_columns,
         rules=item_rules,
         key=["id", "dt"],
-        silver_columns=[*typed_columns, *LINEAGE_COLUMNS, "dt"],
     )
     return {"silver": silver, "quarantine": quarantine}
 

@@ -122,7 +122,6 @@ def silver_purchases(inputs: dict[str, DataFrame], ctx: "TransformContext") -> d
         typed_columns=typed_columns,
         rules=purchase_rules,
         key=["purchase_id", "dt"],
-        silver_columns=[*typed_columns, *LINEAGE_COLUMNS, "dt"],
     )
     return {"silver": silver, "quarantine": quarantine}
 
