@@ -25,10 +25,12 @@ demo: $(STAMP)
 # PostgreSQL tests: tests/ensure_postgres.sh installs the server from the system packages if absent (root or
 # passwordless sudo); the tests start a throwaway cluster on 127.0.0.1 as a non-root user and stop it. Once
 # the server is installable they are required (a broken setup fails); otherwise they skip with the reason.
+# The dashboards' browser test likewise: tests/ensure_chromium.sh installs chromium + chromedriver.
 test: $(STAMP)
 	@if sh tests/ensure_postgres.sh; then pg=1; else pg=0; fi; \
-	echo "OMNILAKE_REQUIRE_POSTGRES=$$pg $(PY) -m pytest"; \
-	OMNILAKE_REQUIRE_POSTGRES=$$pg $(PY) -m pytest
+	if sh tests/ensure_chromium.sh; then br=1; else br=0; fi; \
+	echo "OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest"; \
+	OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest
 
 dev: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true

@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--scale", type=float, default=1.0)
     gen.add_argument("--domain", action="append", choices=DOMAINS)
+    gen.add_argument("--journeys-db", default=None, help="SQLAlchemy URL of the journeys source database (default: OUT/../sources/challenge.db)")
 
     run = sub.add_parser("run", help="materialize every asset of the chosen domains for a range of days")
     run.add_argument("--domain", action="append", choices=DOMAINS)
@@ -39,24 +40,61 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sub.add_parser("demo", help="generate sample data if none, run everything, print a summary")
 
+    export = sub.add_parser("export", help="export a report as CSV (channel-reporting: the journeys channel report)")
+    export.add_argument("report", choices=["channel-reporting"])
+    export.add_argument("--from", dest="start", type=date.fromisoformat)
+    export.add_argument("--to", dest="end", type=date.fromisoformat)
+    export.add_argument("--out", default=None, help="path or s3:// URI (default: $OMNILAKE_HOME/reports/channel_reporting.csv)")
+
+    aws = sub.add_parser("aws", help="AWS deployment helpers (docs/aws.md)")
+    aws_sub = aws.add_subparsers(dest="aws_command", required=True)
+    pkg = aws_sub.add_parser("package", help="build the job package, upload it to S3, print the job parameters")
+    pkg.add_argument("uri", nargs="?", help="s3://bucket/prefix (instead of --bucket/--prefix)")
+    pkg.add_argument("--bucket")
+    pkg.add_argument("--prefix", help="key prefix (default omnilake/packages)")
+    pkg.add_argument("--deps-archive", help="s3:// URI of a packed Python environment for EMR (venv-pack)")
+    pkg.add_argument("--glue-job", help="create or update this Glue job to run the package")
+    pkg.add_argument("--role-arn", help="IAM role of the Glue job (default $OMNILAKE_AWS_ROLE_ARN)")
+
+    dash = sub.add_parser("dashboards", help="start the Streamlit dashboards (marts, ad ROAS, channel report)")
+    dash.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    dash.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to share)")
+
     args = parser.parse_args(argv)
     if args.command == "generate":
-        return cmd_generate(args.out, args.start, args.days, args.seed, args.scale, args.domain)
+        return cmd_generate(args.out, args.start, args.days, args.seed, args.scale, args.domain, args.journeys_db)
     if args.command == "run":
         return cmd_run(args.domain or list(DOMAINS), args.start, args.end)[0]
     if args.command == "query":
         return cmd_query(args.sql)
+    if args.command == "export":
+        return cmd_export(args.start, args.end, args.out)
+    if args.command == "aws":
+        from platform_assets.aws import packaging
+
+        return packaging.main(args)
+    if args.command == "dashboards":
+        return cmd_dashboards(args.port, args.address)
     return cmd_demo()
 
 
-def cmd_generate(out, start, days, seed, scale, domains) -> int:
+def cmd_generate(out, start, days, seed, scale, domains, journeys_db=None) -> int:
     from platform_assets.generate import generate
 
     out = Path(out or settings.landing_root())
-    summaries = generate(out, start, days, seed=seed, scale=scale, domains=domains)
+    summaries = generate(out, start, days, seed=seed, scale=scale, domains=domains, journeys_db=journeys_db)
     for domain, s in summaries.items():
         print(f"{domain}: {s['files_written']} files, rows {s['rows']} -> {out}")
     return 0
+
+
+def domain_dates(domain: str) -> list[str]:
+    """The dates a domain's run covers by default: the domain package's own `partition_dates()` when it
+    has one (a domain fed by a database, not landing files: journeys), else the landing zone's dates."""
+    import importlib
+
+    own = getattr(importlib.import_module(f"platform_assets.{domain}"), "partition_dates", None)
+    return own() if own is not None else landing_dates(domain)
 
 
 def landing_dates(domain: str) -> list[str]:
@@ -91,7 +129,7 @@ def cmd_run(domains: Sequence[str], start: date | None, end: date | None) -> tup
     instance = _instance()
     failed, checks = [], []
     for domain in domains:
-        dates = landing_dates(domain)
+        dates = domain_dates(domain)
         lo = start.isoformat() if start else (dates[0] if dates else None)
         hi = end.isoformat() if end else (dates[-1] if dates else None)
         if lo is None or hi is None:
@@ -126,6 +164,27 @@ def cmd_run(domains: Sequence[str], start: date | None, end: date | None) -> tup
     return (1 if failed else 0), checks
 
 
+def cmd_export(start: date | None, end: date | None, out: str | None) -> int:
+    """The journeys channel report (gold) as CSV for a date range (both ends inclusive)."""
+    from platform_assets.journeys.export import export_channel_reporting
+    from resources.lake import LakeResource
+
+    lake = LakeResource(root=settings.lake_root(), endpoint_url=settings.s3_endpoint_url()).lake()
+    if not lake.exists("gold/journeys/channel_reporting"):
+        print("gold/journeys/channel_reporting does not exist yet: run `omnilake run --domain journeys` first", file=sys.stderr)
+        return 1
+    done = export_channel_reporting(
+        lake,
+        out,
+        start.isoformat() if start else None,
+        end.isoformat() if end else None,
+        settings.s3_endpoint_url(),
+        settings.sse_kms_key_id(),
+    )
+    print(f"channel_reporting: {done['rows']} rows -> {done['path']}")
+    return 0
+
+
 def _duckdb_with_views():
     import duckdb
 
@@ -153,6 +212,20 @@ def cmd_query(sql: str) -> int:
     if rel is not None:
         rel.show(max_rows=100, max_width=200)
     return 0
+
+
+def cmd_dashboards(port: int, address: str) -> int:
+    """`streamlit run` on the dashboards app with this Python (so the same environment and settings).
+
+    The process becomes Streamlit (exec), so stopping `omnilake dashboards` stops the server with it."""
+    from platform_assets.dashboards import APP
+
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+               "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"omnilake dashboards on http://{address}:{port}/ (warehouse and lake from the OMNILAKE_* settings)")
+    sys.stdout.flush()
+    os.execv(sys.executable, command)
+    return 0  # not reached: exec replaced the process
 
 
 def cmd_demo() -> int:

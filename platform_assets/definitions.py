@@ -7,15 +7,20 @@ Loading this module starts no Spark and reads no data: resources are configured 
 from __future__ import annotations
 
 import importlib
+import os
 
 import dagster as dg
 
 from platform_assets import maintenance, settings
 from platform_assets.domains import DOMAINS
+from resources.ihc import ihc_from_env
 from resources.lake import LakeResource
+from resources.notifier import notifier_from_env
 from resources.object_store import ObjectStoreResource
+from resources.pii import PiiVault
 from resources.spark import SparkRunner
 from resources.warehouse import WarehouseResource
+from sensors.reload import build_reload_sensor
 
 
 def resources_from_env() -> dict:
@@ -23,21 +28,58 @@ def resources_from_env() -> dict:
     # The warehouse URL may carry a password: when it is set it stays an EnvVar, never a plain value.
     warehouse = dg.EnvVar("OMNILAKE_WAREHOUSE_URL") if settings.warehouse_url_is_set() else settings.warehouse_url()
     return {
-        "spark": SparkRunner(mode=settings.spark_mode()),
-        "lake": LakeResource(root=settings.lake_root(), endpoint_url=endpoint),
+        "spark": SparkRunner(mode=settings.spark_mode(), **settings.spark_runner_aws()),
+        "lake": LakeResource(
+            root=settings.lake_root(),
+            endpoint_url=endpoint,
+            sse_kms_key_id=settings.sse_kms_key_id(),
+            dynamodb_lock_table=settings.s3_dynamodb_lock_table(),
+        ),
         "landing": ObjectStoreResource(
             root=settings.landing_root(), endpoint_url=endpoint, sse_kms_key_id=settings.sse_kms_key_id()
         ),
         "warehouse": WarehouseResource(url=warehouse),
+        # The journeys source URL may carry a password: an EnvVar when set, like the warehouse URL.
+        "journeys_db": WarehouseResource(
+            url=dg.EnvVar("OMNILAKE_JOURNEYS_DB_URL") if os.environ.get("OMNILAKE_JOURNEYS_DB_URL") else settings.journeys_db_url()
+        ),
+        "ihc": ihc_from_env(),
+        # The PII key is a secret: an EnvVar when set (else the development key; ingestion warns about it).
+        "pii": PiiVault(key=dg.EnvVar("OMNILAKE_PII_KEY") if os.environ.get("OMNILAKE_PII_KEY") else settings.DEV_PII_KEY),
+        **_glue_catalog_resources(),
+        # Where persistent failures are reported: log, SNS topic or Slack webhook (sensors/reload.py).
+        "notifier": notifier_from_env(),
+    }
+
+
+def _glue_catalog_resources() -> dict:
+    """The Glue Data Catalog resource, only when OMNILAKE_GLUE_CATALOG=1 (docs/aws.md)."""
+    if not settings.glue_catalog_enabled():
+        return {}
+    from platform_assets.aws.catalog import GlueCatalogResource
+
+    return {
+        "glue_catalog": GlueCatalogResource(
+            region=settings.aws_region(),
+            endpoint_url=settings.aws_endpoint_url(),
+            database_prefix=settings.glue_database_prefix(),
+        )
     }
 
 
 def build_definitions(resources: dict | None = None) -> dg.Definitions:
     # One SparkSession per run: every step of a run executes in the run's process.
     domains = [importlib.import_module(f"platform_assets.{d}.definitions").defs for d in DOMAINS]
+    if settings.glue_catalog_enabled():
+        # Gold tables of every domain registered in the Glue Data Catalog (one asset per domain).
+        from platform_assets.aws.catalog import catalog_definitions
+
+        domains.append(catalog_definitions(dict(zip(DOMAINS, domains))))
     return dg.Definitions.merge(
         *domains,
         maintenance.defs,
+        # A failed run's partition range is reloaded (bounded attempts, backoff), then notified.
+        dg.Definitions(sensors=[build_reload_sensor([job for d in domains for job in (d.jobs or [])])]),
         # Resources not given explicitly come from the environment (callers override only what they point
         # elsewhere, e.g. tests that pass spark/lake/landing and never publish to the warehouse).
         dg.Definitions(resources={**resources_from_env(), **(resources or {})}, executor=dg.in_process_executor),

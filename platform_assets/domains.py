@@ -5,4 +5,4 @@ assets, jobs and sensors, group = domain, job `<name>_job` over every asset of t
 `generator.generate(out, start, days, *, seed, scale) -> dict`.
 """
 
-DOMAINS: tuple[str, ...] = ("ecommerce", "ad_attribution", "purchases")
+DOMAINS: tuple[str, ...] = ("ecommerce", "ad_attribution", "purchases", "journeys", "restaurants")

@@ -36,6 +36,7 @@ def generate(
     seed: int = 7,
     scale: float = 1.0,
     domains: Sequence[str] | None = None,
+    journeys_db: str | None = None,
 ) -> dict[str, dict]:
     """Run the generator of each selected domain (all registered ones by default, in registry order)
     into the landing directory `out` and return {domain: summary}."""
@@ -48,6 +49,9 @@ def generate(
             f"unknown domain(s) {', '.join(repr(d) for d in unknown)}; known domains: {', '.join(GENERATORS)}"
         )
     out = Path(out)
+    # `journeys_db` (a SQLAlchemy URL) is where the journeys generator writes its source database.
+    extra = {"journeys": {"journeys_db": journeys_db} if journeys_db else {}}
     return {
-        domain: load_generator(domain)(out, start, days, seed=seed, scale=scale) for domain in selected
+        domain: load_generator(domain)(out, start, days, seed=seed, scale=scale, **extra.get(domain, {}))
+        for domain in selected
     }

@@ -85,3 +85,114 @@ def pii_key() -> str:
 
 def dagster_home() -> str:
     return _resolve(_env("DAGSTER_HOME") or f"{home()}/dagster")
+
+
+# ---- AWS (docs/aws.md): every one optional; the local modes never read them ----------------------------
+def aws_region() -> str | None:
+    return _env("OMNILAKE_AWS_REGION")
+
+
+def aws_endpoint_url() -> str | None:
+    """Custom endpoint of the AWS APIs (Glue, EMR, S3); tests point it at a moto server."""
+    return _env("OMNILAKE_AWS_ENDPOINT_URL") or s3_endpoint_url()
+
+
+def aws_artifacts() -> str | None:
+    """s3:// folder of the job package, as printed by `omnilake aws package`."""
+    return _env("OMNILAKE_AWS_ARTIFACTS")
+
+
+def pipes_s3_uri() -> str | None:
+    """s3://bucket/prefix where Dagster Pipes context and messages of AWS jobs go."""
+    return _env("OMNILAKE_PIPES_S3")
+
+
+def aws_role_arn() -> str | None:
+    return _env("OMNILAKE_AWS_ROLE_ARN")
+
+
+def glue_job_name() -> str | None:
+    return _env("OMNILAKE_GLUE_JOB_NAME")
+
+
+def emr_serverless_app_id() -> str | None:
+    return _env("OMNILAKE_EMR_SERVERLESS_APP_ID")
+
+
+def emr_cluster_id() -> str | None:
+    return _env("OMNILAKE_EMR_CLUSTER_ID")
+
+
+def emr_log_uri() -> str | None:
+    return _env("OMNILAKE_EMR_LOG_URI")
+
+
+def s3_dynamodb_lock_table() -> str | None:
+    """DynamoDB table of delta-rs's S3 locking provider; unset: S3 conditional puts guard commits."""
+    return _env("OMNILAKE_S3_DYNAMODB_LOCK_TABLE")
+
+
+def glue_catalog_enabled() -> bool:
+    """Register gold tables in the Glue Data Catalog: OMNILAKE_GLUE_CATALOG=1 (default: off)."""
+    return (_env("OMNILAKE_GLUE_CATALOG") or "0").lower() in ("1", "true", "yes")
+
+
+def glue_database_prefix() -> str:
+    return _env("OMNILAKE_GLUE_DATABASE_PREFIX") or "omnilake_"
+
+
+def spark_runner_aws() -> dict:
+    """The SparkRunner fields of the AWS modes that are set in the environment (the rest keep defaults)."""
+    values = {
+        "region": aws_region(),
+        "endpoint_url": aws_endpoint_url(),
+        "artifacts_uri": aws_artifacts(),
+        "pipes_s3_uri": pipes_s3_uri(),
+        "sse_kms_key_id": sse_kms_key_id(),
+        "role_arn": aws_role_arn(),
+        "glue_job_name": glue_job_name(),
+        "emr_serverless_application_id": emr_serverless_app_id(),
+        "emr_cluster_id": emr_cluster_id(),
+        "emr_log_uri": emr_log_uri(),
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# ---- Failed-partition reload and notifications (sensors/reload.py, resources/notifier.py) -------------
+def _int_env(name: str, default: int, minimum: int = 0) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise ValueError(f"{name}={value} must be >= {minimum}")
+    return value
+
+
+def reload_max_attempts() -> int:
+    """OMNILAKE_RELOAD_MAX_ATTEMPTS: automatic reloads of a failed partition range before notifying (3)."""
+    return _int_env("OMNILAKE_RELOAD_MAX_ATTEMPTS", 3)
+
+
+def reload_backoff_minutes() -> int:
+    """OMNILAKE_RELOAD_BACKOFF_MINUTES: reload n waits this x 2^(n-1) minutes after the failure (5)."""
+    return _int_env("OMNILAKE_RELOAD_BACKOFF_MINUTES", 5)
+
+
+def notify_sns_topic_arn() -> str | None:
+    return _env("OMNILAKE_NOTIFY_SNS_TOPIC_ARN")
+
+
+def slack_webhook_url_is_set() -> bool:
+    """Whether OMNILAKE_SLACK_WEBHOOK_URL is set (a secret: read it with dagster.EnvVar, never here)."""
+    return _env("OMNILAKE_SLACK_WEBHOOK_URL") is not None
+
+
+def notify_channel() -> str:
+    """slack when a webhook is configured, else sns when a topic is, else log."""
+    if slack_webhook_url_is_set():
+        return "slack"
+    return "sns" if notify_sns_topic_arn() else "log"

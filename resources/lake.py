@@ -13,18 +13,30 @@ class LakeResource(dg.ConfigurableResource):
     """Root of the lake's Delta tables, `<root>/<layer>/<domain>/<table>`.
 
     `endpoint_url` is a custom S3 endpoint (tests use a local moto server); delta-rs reaches S3 with the
-    usual AWS credential chain.
+    usual AWS credential chain. Concurrent commits are safe through S3 conditional puts (no unsafe rename);
+    `dynamodb_lock_table` switches delta-rs to its DynamoDB locking provider instead (for S3-compatible
+    stores without conditional writes). With `sse_kms_key_id` delta-rs writes every data file and every
+    `_delta_log` commit with SSE-KMS under that key.
     """
 
     root: str
     endpoint_url: Optional[str] = None
+    sse_kms_key_id: Optional[str] = None
+    dynamodb_lock_table: Optional[str] = None
 
     def storage_options(self) -> Optional[dict[str, str]]:
         if not self.root.startswith("s3://"):
             return None
-        options = {"AWS_S3_ALLOW_UNSAFE_RENAME": "false", "AWS_CONDITIONAL_PUT": "etag"}
+        # Conditional puts make concurrent commits safe; the unsafe-rename mode is never set.
+        options = {"AWS_CONDITIONAL_PUT": "etag"}
         if self.endpoint_url:
             options |= {"AWS_ENDPOINT_URL": self.endpoint_url, "AWS_ALLOW_HTTP": "true"}
+        if self.dynamodb_lock_table:
+            options.pop("AWS_CONDITIONAL_PUT")
+            options |= {"AWS_S3_LOCKING_PROVIDER": "dynamodb", "DELTA_DYNAMO_TABLE_NAME": self.dynamodb_lock_table}
+        if self.sse_kms_key_id:
+            # object_store (delta-rs) settings: applied to data files and log commits alike.
+            options |= {"aws_server_side_encryption": "aws:kms", "aws_sse_kms_key_id": self.sse_kms_key_id}
         return options
 
     def lake(self) -> Lake:

@@ -3,6 +3,8 @@
 `local` runs the job in this process on one lazily created SparkSession, shared by every step of the run
 (the code location uses the in-process executor). `subprocess` runs the very same job out of process with
 spark-submit and the generic entrypoint, through Dagster Pipes: exactly the path Glue and EMR take.
+`glue`, `emr-serverless` and `emr` launch that entrypoint, packaged by `omnilake aws package`, on AWS with
+Pipes context and messages over S3 (platform_assets/aws/runners.py, docs/aws.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import sys
 from importlib import util
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, Optional, Union
 
 import dagster as dg
 from pydantic import Field
@@ -30,6 +32,28 @@ class SparkRunner(dg.ConfigurableResource):
     mode: str = Field(default="local", description="local | subprocess | glue | emr-serverless | emr")
     master: str = Field(default="local[2]", description="Spark master for local and subprocess modes")
     spark_conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+    # ---- AWS modes (docs/aws.md) ----
+    region: Optional[str] = Field(default=None, description="AWS region of the Glue/EMR/S3 clients")
+    endpoint_url: Optional[str] = Field(default=None, description="custom AWS endpoint (tests: moto)")
+    artifacts_uri: Optional[str] = Field(
+        default=None, description="s3:// folder of the job package printed by `omnilake aws package`"
+    )
+    pipes_s3_uri: Optional[str] = Field(default=None, description="s3://bucket/prefix for Pipes context/messages")
+    sse_kms_key_id: Optional[str] = Field(default=None, description="KMS key for the Pipes objects on S3")
+    role_arn: Optional[str] = Field(
+        default=None, description="EMR Serverless execution role / EMR service role ARN"
+    )
+    glue_job_name: Optional[str] = Field(default=None, description="Glue job running the entrypoint")
+    emr_serverless_application_id: Optional[str] = Field(default=None, description="EMR Serverless application")
+    emr_cluster_id: Optional[str] = Field(
+        default=None, description="running EMR cluster to add steps to; unset: a transient cluster per step"
+    )
+    emr_release_label: str = Field(default="emr-7.5.0", description="release of transient EMR clusters")
+    emr_instance_type: str = Field(default="m5.xlarge", description="instance type of transient EMR clusters")
+    emr_instance_profile: str = Field(default="EMR_EC2_DefaultRole", description="EC2 instance profile of EMR")
+    emr_log_uri: Optional[str] = Field(default=None, description="s3:// URI for EMR / EMR Serverless logs")
+    poll_interval: float = Field(default=15.0, description="seconds between job status polls")
+    message_interval: float = Field(default=10.0, description="seconds between Pipes message downloads")
 
     def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> list[Result]:
         if self.mode == "local":
@@ -37,10 +61,9 @@ class SparkRunner(dg.ConfigurableResource):
         if self.mode == "subprocess":
             return self._run_subprocess(context, spec)
         if self.mode in AWS_MODES:
-            raise dg.Failure(
-                f"OMNILAKE_SPARK={self.mode}: the AWS runners are not part of this build yet; "
-                "use 'local' or 'subprocess' (see docs/aws.md)"
-            )
+            from platform_assets.aws.runners import run_on_aws
+
+            return run_on_aws(self, context, spec)
         raise dg.Failure(f"unknown Spark runner mode {self.mode!r}")
 
     def _run_local(self, context: dg.AssetExecutionContext, spec: JobSpec) -> Iterator[Result]:

@@ -79,6 +79,11 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
         },
         schema=UNPARSED_SCHEMA,
     )
+    if source.bronze_transform:
+        from platform_assets.core.execution import load_object
+
+        data, unparsed = load_object(source.bronze_transform)(data, unparsed)
+        schema = data.schema
     spark = ctx.spark
     return {
         "bronze": spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(schema)),

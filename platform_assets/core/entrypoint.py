@@ -3,18 +3,61 @@
 It receives a `JobSpec` as the Dagster Pipes extra `omnilake_job`, runs it with the session that launched
 it, and reports one materialization per committed table and one result per check back through Pipes.
 It imports `dagster_pipes` only (no Dagster), so a job package needs just this project and its Spark deps.
+
+The Pipes bootstrap arrives as CLI arguments (Glue job arguments, EMR steps) or environment variables
+(spark-submit locally, EMR Serverless driver env, EMR cluster configurations); context and messages go
+through files/stdio locally and through S3 on AWS (`PipesS3ContextLoader` / `PipesS3MessageWriter`, chosen
+when the bootstrap names a bucket), so no CloudWatch is needed.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
-from dagster_pipes import PipesContext, open_dagster_pipes
+from dagster_pipes import PipesContext, PipesParamsLoader, open_dagster_pipes
 
 from platform_assets.core.execution import JobSpec, execute
 from platform_assets.core.metadata import check_metadata, outputs_metadata
 
 SPEC_EXTRA = "omnilake_job"
+# Set by the orchestrator in the Pipes message params when objects written to S3 must use SSE-KMS.
+SSE_KMS_PARAM = "omnilake_sse_kms_key_id"
+# Seconds between message chunk uploads to S3 (the last chunk is flushed when the job closes).
+S3_MESSAGE_INTERVAL = 5.0
+
+
+def params_loader() -> PipesParamsLoader:
+    """CLI arguments when the job was started with `--dagster-pipes-context`, else environment variables."""
+    from dagster_pipes import PipesCliArgsParamsLoader, PipesEnvVarParamsLoader
+
+    cli = PipesCliArgsParamsLoader()
+    return cli if cli.is_dagster_pipes_process() else PipesEnvVarParamsLoader()
+
+
+def open_pipes() -> PipesContext:
+    """Open Dagster Pipes with the loader/writer the bootstrap asks for (local files, or S3 on AWS)."""
+    from dagster_pipes import PipesS3ContextLoader, PipesS3MessageWriter
+
+    loader = params_loader()
+    if not loader.is_dagster_pipes_process():
+        return open_dagster_pipes(params_loader=loader)
+    context_params = loader.load_context_params()
+    message_params = loader.load_messages_params()
+    context_loader = message_writer = None
+    if "bucket" in context_params or "bucket" in message_params:
+        import boto3
+
+        from platform_assets.core.storage import enforce_sse_kms
+
+        # OMNILAKE_S3_ENDPOINT_URL points at a custom endpoint (tests); unset on AWS.
+        s3 = boto3.client("s3", endpoint_url=os.environ.get("OMNILAKE_S3_ENDPOINT_URL") or None)
+        enforce_sse_kms(s3, message_params.get(SSE_KMS_PARAM))
+        if "bucket" in context_params:
+            context_loader = PipesS3ContextLoader(s3)
+        if "bucket" in message_params:
+            message_writer = PipesS3MessageWriter(s3, interval=S3_MESSAGE_INTERVAL)
+    return open_dagster_pipes(params_loader=loader, context_loader=context_loader, message_writer=message_writer)
 
 
 def run(pipes: PipesContext) -> None:
@@ -41,7 +84,7 @@ def run(pipes: PipesContext) -> None:
 
 
 def main() -> int:
-    with open_dagster_pipes() as pipes:
+    with open_pipes() as pipes:
         run(pipes)
     return 0
 

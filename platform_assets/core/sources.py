@@ -13,7 +13,9 @@ class Source:
     `columns` are the canonical names in bronze order. Delivered headers are matched case-insensitively
     after trimming; `aliases` maps another delivered header (lower-case) to a canonical name. A file that
     lacks one of `required` (default: every column) is rejected whole; `defaults` gives the value of an
-    optional column that is missing from a file (None: null).
+    optional column that is missing from a file (None: null). `bronze_transform` ("module:function",
+    optional) rewrites the parsed rows before anything is written: `fn(rows, unparsed) -> (rows, unparsed)`
+    on pyarrow tables, e.g. to tokenise PII at ingestion so raw values never reach the lake.
     """
 
     domain: str
@@ -23,6 +25,7 @@ class Source:
     required: tuple[str, ...] | None = None
     defaults: Mapping[str, str | None] = field(default_factory=dict)
     description: str = ""
+    bronze_transform: str | None = None
 
     @property
     def prefix(self) -> str:

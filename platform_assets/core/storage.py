@@ -336,3 +336,22 @@ def open_store(
     if root.startswith("s3://"):
         return S3ObjectStore(root, endpoint_url=endpoint_url, sse_kms_key_id=sse_kms_key_id)
     return LocalObjectStore(root)
+
+
+def enforce_sse_kms(client: Any, sse_kms_key_id: str | None) -> Any:
+    """Make every PutObject / multipart upload of a boto3 S3 `client` use SSE-KMS with `sse_kms_key_id`.
+
+    For objects written by code that builds its own requests (Dagster Pipes context and messages, the job
+    package upload): a botocore hook adds the encryption parameters, so no put can forget them.
+    Returns the client; a no-op when no key is given.
+    """
+    if not sse_kms_key_id:
+        return client
+
+    def _add_sse(params: dict, **_: Any) -> None:
+        params.setdefault("ServerSideEncryption", "aws:kms")
+        params.setdefault("SSEKMSKeyId", sse_kms_key_id)
+
+    for operation in ("PutObject", "CreateMultipartUpload", "CopyObject"):
+        client.meta.events.register(f"provide-client-params.s3.{operation}", _add_sse)
+    return client

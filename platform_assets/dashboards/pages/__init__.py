@@ -1,0 +1,1 @@
+"""One Streamlit script per dashboard page (run through `app.py`'s navigation; not imported)."""

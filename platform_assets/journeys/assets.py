@@ -1,0 +1,372 @@
+"""Assets of the journeys domain: source database → bronze → silver customer_journeys (+ excluded
+conversions) → gold attribution (+ attribution failures) → gold channel_reporting → CSV report and
+write-back into the source database.
+
+Partitions: bronze and silver by day (event date / conversion date), journeys[D] reading
+sessions[D-30..D]; gold attribution by conversion date; channel_reporting, the CSV and the write-back
+are unpartitioned (the whole history). A range of days is one run.
+"""
+
+from typing import Iterator, Optional
+
+import dagster as dg
+import pyarrow as pa
+from pydantic import Field
+
+from platform_assets.journeys import attribution as scoring
+from platform_assets.journeys.extract import CONVERSIONS_SCHEMA, SESSIONS_SCHEMA, extract, write_back
+from platform_assets.journeys.models import MODELS
+from platform_assets.journeys.sources import (
+    ATTRIBUTION_FAILURES,
+    BRONZE_CONVERSIONS,
+    BRONZE_SESSIONS,
+    DOMAIN,
+    EXCLUDED,
+    GOLD_ATTRIBUTION,
+    GOLD_REPORT,
+    LOOKBACK_DAYS,
+    SILVER_JOURNEYS,
+    WRITEBACK_ATTRIBUTION,
+    WRITEBACK_REPORT,
+)
+from platform_assets.medallion import DAILY, SINGLE_RUN, Check, Read, Write, docstring, partition_days, spark_asset, unique_key_check
+from resources.ihc import IHCResource
+from resources.lake import LakeResource
+from resources.warehouse import WarehouseResource
+
+PACKAGE = "platform_assets.journeys"
+T, C = f"{PACKAGE}.transforms", f"{PACKAGE}.checks"
+TAGS = {"omnilake/domain": DOMAIN}
+REPORT_CSV = dg.AssetKey(["reports", DOMAIN, "channel_reporting_csv"])
+SOURCE_ATTRIBUTION = dg.AssetKey(["source_db", DOMAIN, WRITEBACK_ATTRIBUTION])
+SOURCE_REPORT = dg.AssetKey(["source_db", DOMAIN, WRITEBACK_REPORT])
+
+
+def _key(ref) -> dg.AssetKey:
+    return dg.AssetKey(ref.key)
+
+
+# ------------------------------------------------------------------------------------------------ bronze
+
+
+@dg.multi_asset(
+    name=f"bronze_{DOMAIN}_extract",
+    specs=[
+        dg.AssetSpec(
+            _key(BRONZE_SESSIONS),
+            description=(
+                "session_sources rows of the day (dt = event_date) with their session_costs row as `cost` (null: "
+                "no cost row), every value as text, plus `_source_file` (source table), `_row`, `_ingested_at` "
+                "(extraction time). Extracted per partition with bound parameters."
+            ),
+            group_name=DOMAIN,
+            kinds={"sql", "delta", "bronze"},
+            metadata={"table": BRONZE_SESSIONS.path, "layer": "bronze"},
+        ),
+        dg.AssetSpec(
+            _key(BRONZE_CONVERSIONS),
+            description="conversions rows of the day (dt = conv_date), as text, with the same lineage columns.",
+            group_name=DOMAIN,
+            kinds={"sql", "delta", "bronze"},
+            metadata={"table": BRONZE_CONVERSIONS.path, "layer": "bronze"},
+        ),
+    ],
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    can_subset=False,
+    op_tags=TAGS,
+)
+def bronze_journeys_extract(
+    context: dg.AssetExecutionContext, lake: LakeResource, journeys_db: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
+    """Incremental extraction: the run's days only (`WHERE event_date IN (:days)`), each day replaced."""
+    days = partition_days(context) or []
+    tables = extract(journeys_db.engine(), days)
+    context.log.info(f"extracted {days[0]}..{days[-1]} from the {journeys_db.dialect} source" if days else "no days")
+    target = lake.lake()
+    for ref, name, schema in ((BRONZE_SESSIONS, "sessions", SESSIONS_SCHEMA), (BRONZE_CONVERSIONS, "conversions", CONVERSIONS_SCHEMA)):
+        written = target.write_arrow(tables[name].cast(schema), ref, days, partitioned=True)
+        yield dg.MaterializeResult(
+            asset_key=_key(ref),
+            metadata={
+                "dagster/row_count": written.rows,
+                "delta_version": written.version,
+                "rows_by_dt": dg.MetadataValue.json(written.rows_by_dt),
+                "source_dialect": journeys_db.dialect,
+            },
+        )
+
+
+# ------------------------------------------------------------------------------------------------ silver
+
+silver_customer_journeys = spark_asset(
+    name=f"silver_{DOMAIN}_customer_journeys",
+    group=DOMAIN,
+    transform=f"{T}:customer_journeys",
+    reads={
+        "conversions": Read(BRONZE_CONVERSIONS),
+        "sessions": Read(BRONZE_SESSIONS, window=(-LOOKBACK_DAYS, 0)),
+    },
+    writes={
+        "silver": Write(SILVER_JOURNEYS, docstring(f"{T}:customer_journeys"), f"{C}:CustomerJourneys"),
+        "quarantine": Write(
+            EXCLUDED,
+            "Conversions excluded from attribution, as extracted, with `_rules_failed` and `reason`: "
+            "no_sessions_in_lookback, only_impression_sessions, or a broken rule (conv_id_not_null, "
+            "user_id_not_null, conv_ts_is_timestamp, revenue_is_number, revenue_non_negative).",
+        ),
+    },
+    checks=[
+        unique_key_check("silver", ["conv_id", "session_id"], "One row per conversion and session."),
+        Check(
+            "conversions_accounted",
+            "silver",
+            f"{C}:conversions_accounted",
+            "Every extracted conversion is in a journey or in excluded_conversions; journeys are well formed.",
+            blocking=True,
+        ),
+    ],
+    params={"lookback_days": LOOKBACK_DAYS},
+    kinds={"spark", "delta", "silver"},
+)
+
+
+# ------------------------------------------------------------------------------------------------ gold
+
+
+class AttributionConfig(dg.Config):
+    model: str = Field(
+        default="position_based",
+        description=f"built-in model when IHC_API_KEY is not set: {', '.join(MODELS)}",
+    )
+    half_life_days: float = Field(default=7.0, description="time_decay half-life")
+    position_weights: list[float] = Field(default=[0.4, 0.2, 0.4], description="position_based first/middle/last")
+
+
+def model_params(config: AttributionConfig) -> dict:
+    if config.model == "time_decay":
+        return {"half_life_days": config.half_life_days}
+    if config.model == "position_based":
+        if len(config.position_weights) != 3:
+            raise dg.Failure(f"position_weights must be [first, middle, last], got {config.position_weights}")
+        first, middle, last = config.position_weights
+        return {"first": first, "middle": middle, "last": last}
+    return {}
+
+
+@dg.multi_asset(
+    name=f"gold_{DOMAIN}_attribution_customer_journey",
+    specs=[
+        dg.AssetSpec(
+            _key(GOLD_ATTRIBUTION),
+            description=(
+                "Attribution credit per conversion and session (conv_id, session_id, ihc, model, dt = conversion "
+                "date); ihc sums to 1 per attributed conversion. Provider: the IHC API when IHC_API_KEY is set "
+                "(only unscored or changed journeys are sent), else the configured built-in model "
+                "(position_based by default). Scored on the driver: see platform_assets/journeys/attribution.py."
+            ),
+            group_name=DOMAIN,
+            deps=[_key(SILVER_JOURNEYS)],
+            kinds={"python", "delta", "gold"},
+            metadata={"table": GOLD_ATTRIBUTION.path, "layer": "gold"},
+        ),
+        dg.AssetSpec(
+            _key(ATTRIBUTION_FAILURES),
+            description=(
+                "Conversions of the day the IHC API did not score (conv_id, error, attempts summed over runs); "
+                "the next run sends exactly these (and new or changed journeys) again."
+            ),
+            group_name=DOMAIN,
+            deps=[_key(SILVER_JOURNEYS)],
+            kinds={"python", "delta", "quarantine"},
+            metadata={"table": ATTRIBUTION_FAILURES.path, "layer": "quarantine"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "credits_sum_to_one",
+            asset=_key(GOLD_ATTRIBUTION),
+            blocking=True,
+            description="Per conversion the credits sum to 1 (|error| <= 1e-6), each in [0, 1], one row per key.",
+        ),
+        dg.AssetCheckSpec(
+            "all_conversions_scored",
+            asset=_key(GOLD_ATTRIBUTION),
+            description="Every journey of the days is scored (WARN: the failures are retried by the next run).",
+        ),
+    ],
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    can_subset=False,
+    op_tags=TAGS,
+)
+def gold_journeys_attribution(
+    context: dg.AssetExecutionContext, config: AttributionConfig, lake: LakeResource, ihc: IHCResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    days = partition_days(context) or []
+    store = lake.lake()
+    silver = store.read_arrow(SILVER_JOURNEYS, days) if days else pa.table({})
+    journeys = scoring.journeys_from_rows(silver.to_pylist())
+    facts: dict = {"journeys": len(journeys)}
+    failures: list[dict] = []
+    if ihc.enabled:
+        kept, todo = _already_scored(store, days, journeys)
+        previous = _previous_attempts(store, days)
+        outcome = scoring.score_api(ihc.client(log=context.log.info), todo)
+        rows = kept + outcome.rows
+        failures = [
+            {"conv_id": c, "error": e, "attempts": previous.get(c, 0) + a, "dt": journeys[c][0]["dt"]}
+            for c, (e, a) in sorted(outcome.failures.items())
+        ]
+        facts |= {"provider": scoring.IHC_API, "kept_from_earlier_runs": len({r["conv_id"] for r in kept}),
+                  "sent": outcome.sent, "requests": outcome.requests, "failed": len(failures)}
+    else:
+        if config.model not in MODELS:
+            raise dg.Failure(f"unknown attribution model {config.model!r}; known: {', '.join(MODELS)}")
+        fit, nulls = None, []
+        if config.model in scoring.FIT_ON_ALL:
+            fit = scoring.journeys_from_rows(store.read_arrow(SILVER_JOURNEYS).to_pylist())
+            in_journeys = {s["session_id"] for sessions in fit.values() for s in sessions}
+            nulls = scoring.null_paths(store.read_arrow(BRONZE_SESSIONS), in_journeys) if config.model == "markov" else []
+            facts |= {"fitted_on_journeys": len(fit), "non_converting_paths": len(nulls)}
+        rows = scoring.score_builtin(journeys, config.model, model_params(config), fit, nulls)
+        facts |= {"provider": "built-in", "model": config.model}
+    passed, audit = scoring.audit(rows)
+    yield dg.AssetCheckResult(
+        asset_key=_key(GOLD_ATTRIBUTION), check_name="credits_sum_to_one", passed=passed,
+        metadata={k: dg.MetadataValue.json(v) if isinstance(v, list) else v for k, v in audit.items()},
+    )
+    yield dg.AssetCheckResult(
+        asset_key=_key(GOLD_ATTRIBUTION), check_name="all_conversions_scored", passed=not failures,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"unscored_conversions": len(failures), "journeys": len(journeys)},
+    )
+    if not passed:
+        raise dg.Failure("blocking check credits_sum_to_one failed; no table of this step was written", metadata=facts)
+    # Failures first (like every job's quarantine): if the step dies between the commits, no unscored
+    # conversion is forgotten (the next run re-sends what gold lacks anyway).
+    failed = store.write_arrow(pa.Table.from_pylist(failures, scoring.FAILURES_SCHEMA), ATTRIBUTION_FAILURES, days, partitioned=True)
+    gold = store.write_arrow(pa.Table.from_pylist(rows, scoring.ATTRIBUTION_SCHEMA), GOLD_ATTRIBUTION, days, partitioned=True)
+    context.log.info(f"attribution: {facts}")
+    yield dg.MaterializeResult(
+        asset_key=_key(GOLD_ATTRIBUTION),
+        metadata={"dagster/row_count": gold.rows, "delta_version": gold.version, **facts},
+    )
+    yield dg.MaterializeResult(
+        asset_key=_key(ATTRIBUTION_FAILURES), metadata={"dagster/row_count": failed.rows, "delta_version": failed.version}
+    )
+
+
+def _already_scored(store, days: list[str], journeys: dict[str, list[dict]]) -> tuple[list[dict], dict]:
+    if not days or not store.exists(GOLD_ATTRIBUTION):
+        return [], journeys
+    return scoring.reusable_api_rows(store.read_arrow(GOLD_ATTRIBUTION, days).to_pylist(), journeys)
+
+
+def _previous_attempts(store, days: list[str]) -> dict[str, int]:
+    if not days or not store.exists(ATTRIBUTION_FAILURES):
+        return {}
+    return {r["conv_id"]: r["attempts"] for r in store.read_arrow(ATTRIBUTION_FAILURES, days).to_pylist()}
+
+
+channel_reporting = spark_asset(
+    name=f"gold_{DOMAIN}_channel_reporting",
+    group=DOMAIN,
+    transform=f"{T}:channel_reporting",
+    reads={
+        "attribution": Read(GOLD_ATTRIBUTION, all_partitions=True),
+        "journeys": Read(SILVER_JOURNEYS, all_partitions=True),
+        "sessions": Read(BRONZE_SESSIONS, all_partitions=True),
+    },
+    writes={"gold": Write(GOLD_REPORT, docstring(f"{T}:channel_reporting"), f"{C}:ChannelReporting", partitioned=False)},
+    checks=[
+        unique_key_check("gold", ["channel_name", "date"], "One row per channel_name and date."),
+        Check(
+            "reconciles",
+            "gold",
+            f"{C}:report_reconciles",
+            "sum(ihc) = attributed conversions; sum(cost) = the sources' total session cost.",
+            blocking=True,
+        ),
+    ],
+    partitioned=False,
+    kinds={"spark", "delta", "gold"},
+)
+
+
+# ------------------------------------------------------------------------------------------------ outputs
+
+
+class ExportConfig(dg.Config):
+    from_date: Optional[str] = Field(default=None, description="first date (YYYY-MM-DD), default: all")
+    to_date: Optional[str] = Field(default=None, description="last date (YYYY-MM-DD), default: all")
+    out: Optional[str] = Field(default=None, description="path or s3:// URI; default $OMNILAKE_HOME/reports/channel_reporting.csv")
+
+
+@dg.asset(
+    key=REPORT_CSV,
+    deps=[_key(GOLD_REPORT)],
+    group_name=DOMAIN,
+    kinds={"csv"},
+    op_tags=TAGS,
+    description="gold channel_reporting as CSV (channel_name,date,cost,ihc,ihc_revenue,cpo,roas) for a date range.",
+)
+def channel_reporting_csv(context: dg.AssetExecutionContext, config: ExportConfig, lake: LakeResource) -> dg.MaterializeResult:
+    from platform_assets.journeys.export import export_channel_reporting
+
+    done = export_channel_reporting(
+        lake.lake(), config.out, config.from_date, config.to_date, lake.endpoint_url, lake.sse_kms_key_id
+    )
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": done["rows"], "path": dg.MetadataValue.path(done["path"]),
+                  "from": done["from"] or "", "to": done["to"] or ""}
+    )
+
+
+@dg.multi_asset(
+    name=f"writeback_{DOMAIN}",
+    specs=[
+        dg.AssetSpec(
+            SOURCE_ATTRIBUTION,
+            description="attribution_customer_journey(conv_id, session_id, ihc) in the source database: upserted "
+            "by conversion from gold, in one transaction with channel_reporting.",
+            group_name=DOMAIN,
+            deps=[_key(GOLD_ATTRIBUTION)],
+            kinds={"sql"},
+        ),
+        dg.AssetSpec(
+            SOURCE_REPORT,
+            description="channel_reporting(channel_name, date, cost, ihc, ihc_revenue) in the source database: "
+            "upserted by (channel_name, date) from gold.",
+            group_name=DOMAIN,
+            deps=[_key(GOLD_REPORT)],
+            kinds={"sql"},
+        ),
+    ],
+    can_subset=False,
+    op_tags=TAGS,
+)
+def writeback_journeys(
+    context: dg.AssetExecutionContext, lake: LakeResource, journeys_db: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
+    store = lake.lake()
+    counts = write_back(journeys_db.engine(), store.read_arrow(GOLD_ATTRIBUTION), store.read_arrow(GOLD_REPORT))
+    context.log.info(f"wrote back to the {journeys_db.dialect} source: {counts}")
+    yield dg.MaterializeResult(
+        asset_key=SOURCE_ATTRIBUTION,
+        metadata={"dagster/row_count": counts[WRITEBACK_ATTRIBUTION], "rows_written": counts["attribution_rows_written"]},
+    )
+    yield dg.MaterializeResult(
+        asset_key=SOURCE_REPORT,
+        metadata={"dagster/row_count": counts[WRITEBACK_REPORT], "rows_written": counts["report_rows_written"]},
+    )
+
+
+assets = [
+    bronze_journeys_extract,
+    silver_customer_journeys,
+    gold_journeys_attribution,
+    channel_reporting,
+    channel_reporting_csv,
+    writeback_journeys,
+]

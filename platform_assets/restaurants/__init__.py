@@ -1,0 +1,1 @@
+"""Domain `restaurants`: Global Partners orders (items, options, date_dim) into seven marts (spec: restaurants.md)."""

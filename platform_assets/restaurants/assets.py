@@ -1,0 +1,180 @@
+"""Assets of the restaurants domain: bronze (card numbers tokenised) → silver (+ quarantine) → the gold
+marts → one warehouse table per mart."""
+
+from typing import Iterator
+
+import dagster as dg
+
+from platform_assets.core.lake import TableRef
+from platform_assets.medallion import (
+    Check,
+    Read,
+    Write,
+    bronze_asset,
+    docstring,
+    quarantine_description,
+    spark_asset,
+    unique_key_check,
+)
+from platform_assets.restaurants import serving
+from platform_assets.restaurants.marts import MARTS
+from platform_assets.restaurants.sources import DATE_DIM, DOMAIN, ORDER_ITEM_OPTIONS, ORDER_ITEMS, SOURCES
+from resources.lake import LakeResource
+from resources.warehouse import WarehouseResource
+
+PACKAGE = "platform_assets.restaurants"
+T = f"{PACKAGE}.transforms"
+M = f"{PACKAGE}.marts"
+C = f"{PACKAGE}.checks"
+
+
+def table(layer: str, name: str) -> TableRef:
+    return TableRef(layer, DOMAIN, name)
+
+
+BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
+SILVER = {n: table("silver", n) for n in ("order_lines", "orders", "dim_date")}
+GOLD = {m: table("gold", m) for m in MARTS}
+
+bronze_order_items, bronze_order_item_options, bronze_date_dim = (bronze_asset(s) for s in SOURCES)
+
+silver_order_lines = spark_asset(
+    name=f"silver_{DOMAIN}_order_lines",
+    group=DOMAIN,
+    transform=f"{T}:silver_order_lines",
+    reads={"order_items": Read(BRONZE["order_items"]), "order_item_options": Read(BRONZE["order_item_options"])},
+    writes={
+        "silver": Write(SILVER["order_lines"], docstring(f"{T}:silver_order_lines"), f"{C}:SilverOrderLines"),
+        "quarantine_items": Write(table("quarantine", ORDER_ITEMS.name), quarantine_description("bronze order_items")),
+        "quarantine_options": Write(
+            table("quarantine", ORDER_ITEM_OPTIONS.name), quarantine_description("bronze order_item_options")
+        ),
+    },
+    checks=[unique_key_check("silver", ["lineitem_id", "dt"], "One row per lineitem_id and day: duplicates keep one.")],
+    kinds={"spark", "delta", "silver"},
+)
+
+silver_orders = spark_asset(
+    name=f"silver_{DOMAIN}_orders",
+    group=DOMAIN,
+    transform=f"{T}:silver_orders",
+    reads={"order_lines": Read(SILVER["order_lines"])},
+    writes={"silver": Write(SILVER["orders"], docstring(f"{T}:silver_orders"), f"{C}:SilverOrders")},
+    checks=[unique_key_check("silver", ["order_id", "dt"], "One row per order_id and day.")],
+    kinds={"spark", "delta", "silver"},
+)
+
+silver_dim_date = spark_asset(
+    name=f"silver_{DOMAIN}_dim_date",
+    group=DOMAIN,
+    transform=f"{T}:silver_dim_date",
+    reads={"bronze": Read(BRONZE["date_dim"], all_partitions=True)},
+    writes={
+        "silver": Write(SILVER["dim_date"], docstring(f"{T}:silver_dim_date"), f"{C}:SilverDimDate", False),
+        "quarantine": Write(table("quarantine", DATE_DIM.name), quarantine_description("bronze date_dim"), partitioned=False),
+    },
+    checks=[unique_key_check("silver", ["date"], "One row per date: the latest snapshot won.")],
+    partitioned=False,
+    kinds={"spark", "delta", "silver"},
+)
+
+ALL_ORDERS = Read(SILVER["orders"], all_partitions=True)
+MART_READS = {
+    "mart_customer_ltv": {"orders": ALL_ORDERS},
+    "mart_customer_segments": {"orders": ALL_ORDERS},
+    "mart_churn_indicators": {"orders": ALL_ORDERS},
+    "mart_sales_trends": {"orders": ALL_ORDERS, "dim_date": Read(SILVER["dim_date"])},
+    "mart_loyalty_impact": {"orders": ALL_ORDERS},
+    "mart_location_performance": {"orders": ALL_ORDERS},
+    "mart_discount_effectiveness": {"orders": ALL_ORDERS},
+    "mart_discount_by_category": {"order_lines": Read(SILVER["order_lines"], all_partitions=True)},
+}
+MART_KEYS = {
+    "mart_customer_ltv": ["user_id"],
+    "mart_customer_segments": ["user_id"],
+    "mart_churn_indicators": ["user_id"],
+    "mart_sales_trends": ["date"],
+    "mart_loyalty_impact": ["is_loyalty_member"],
+    "mart_location_performance": ["restaurant_id"],
+    "mart_discount_effectiveness": ["is_discounted"],
+    "mart_discount_by_category": ["item_category"],
+}
+MART_CHECKS = {
+    "mart_customer_ltv": [
+        Check(
+            "clv_fit",
+            "gold",
+            f"{M}:clv_fit",
+            "BG/NBD and Gamma-Gamma were fitted; if not (too little data, no convergence) the predicted "
+            "columns are null and the metadata says why.",
+            severity="WARN",
+        )
+    ]
+}
+
+
+def _camel(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
+gold_marts = [
+    spark_asset(
+        name=f"gold_{DOMAIN}_{mart}",
+        group=DOMAIN,
+        transform=f"{M}:{mart}",
+        reads=MART_READS[mart],
+        writes={"gold": Write(GOLD[mart], docstring(f"{M}:{mart}"), f"{C}:{_camel(mart)}", partitioned=False)},
+        checks=[unique_key_check("gold", MART_KEYS[mart]), *MART_CHECKS.get(mart, [])],
+        partitioned=False,
+        kinds={"spark", "delta", "gold"},
+    )
+    for mart in MARTS
+]
+
+
+def warehouse_asset(mart: str) -> dg.AssetsDefinition:
+    """The mart's warehouse table, replaced in one transaction from the gold Delta table."""
+    key = dg.AssetKey(["warehouse", DOMAIN, mart])
+    name = serving.warehouse_table(mart)
+
+    @dg.asset(
+        key=key,
+        name=None,
+        description=f"Warehouse table `{name}`: gold `{GOLD[mart].path}` as it is, replaced in one transaction.",
+        group_name=DOMAIN,
+        deps=[dg.AssetKey(GOLD[mart].key)],
+        kinds={"sql", "warehouse"},
+        check_specs=[dg.AssetCheckSpec("matches_gold", asset=key, description="The served table has the gold rows.")],
+        op_tags={"omnilake/domain": DOMAIN},
+    )
+    def _publish(
+        context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        data = lake.lake().read_arrow(GOLD[mart])
+        rows = serving.publish_mart(warehouse, mart, data)
+        served = warehouse.read(f"SELECT COUNT(*) AS n FROM {name}")[0]["n"]
+        context.log.info(f"published {name} to the {warehouse.dialect} warehouse: {rows} rows")
+        yield dg.AssetCheckResult(
+            asset_key=key, check_name="matches_gold", passed=served == data.num_rows,
+            metadata={"served_rows": served, "gold_rows": data.num_rows},
+        )
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={"dagster/row_count": rows, "table": name, "warehouse_dialect": warehouse.dialect},
+        )
+
+    return _publish
+
+
+warehouse_marts = [warehouse_asset(m) for m in MARTS]
+
+assets = [
+    bronze_order_items,
+    bronze_order_item_options,
+    bronze_date_dim,
+    silver_order_lines,
+    silver_orders,
+    silver_dim_date,
+    *gold_marts,
+    *warehouse_marts,
+]

@@ -1,0 +1,22 @@
+"""Serving: each gold mart published to the warehouse as `restaurants_<mart>`, replaced in one transaction.
+
+No Dagster and no Spark here: the mart is read with delta-rs and written with SQLAlchemy through
+`WarehouseResource.replace_table` (a staging table that takes the table's place atomically).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from resources.warehouse import WarehouseResource
+
+PREFIX = "restaurants_"
+
+
+def warehouse_table(mart: str) -> str:
+    return f"{PREFIX}{mart}"
+
+
+def publish_mart(warehouse: WarehouseResource, mart: str, data: pa.Table) -> int:
+    """Replace `restaurants_<mart>` with the mart's rows; readers see the old or the new table."""
+    return warehouse.replace_table(warehouse_table(mart), data)
