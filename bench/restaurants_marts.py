@@ -150,11 +150,11 @@ def main() -> int:
     home = args.home or Path(tempfile.mkdtemp(prefix="omnilake-bench-restaurants-"))
     lake_root = str(home / "lake")
 
-    from platform_assets.core.execution import InputSpec, JobSpec, OutputSpec, execute
+    from platform_assets.core.execution import CheckSpec, InputSpec, JobSpec, OutputSpec, execute
     from platform_assets.core.lake import Lake
     from platform_assets.core.spark import local_session
-    from platform_assets.restaurants.assets import MART_KEYS, MART_READS
-    from platform_assets.restaurants.marts import MARTS
+    from platform_assets.restaurants.assets import MART_KEYS, MART_READS, contract, mart_checks
+    from platform_assets.restaurants.marts import CLV_FIT, MARTS
 
     t = time.perf_counter()
     lines, orders = silver_tables(args.lines, args.customers, args.days)
@@ -184,9 +184,10 @@ def main() -> int:
             lake=lake_root,
             dts=None,
             inputs={k: InputSpec(r.table.path) for k, r in MART_READS[mart].items()},
-            outputs={"gold": OutputSpec(f"gold/restaurants/{mart}", False,
-                                        f"platform_assets.restaurants.checks:{''.join(p.capitalize() for p in mart.split('_'))}")},
-            checks=[],
+            outputs={"gold": OutputSpec(f"gold/restaurants/{mart}", False, contract(mart))},
+            # the asset's own checks (unique key; clv_fit on the LTV mart), as the Dagster asset runs them
+            checks=[CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, dict(c.params))
+                    for c in mart_checks(mart)],
         )
         t = time.perf_counter()
         result = execute(spark, spec, log=lambda _: None)
@@ -196,7 +197,7 @@ def main() -> int:
         rows = result.outputs["gold"].rows if "gold" in result.outputs else None
         extra = ""
         if mart == "mart_customer_ltv":
-            fit = spec.params.get("_clv_fit", {})
+            fit = spec.params.get(CLV_FIT, {})
             extra = f" clv_fit={fit.get('status')} {fit.get('reason', '')} bgnbd={fit.get('bgnbd')} gg={fit.get('gamma_gamma')}"
         print(f"{mart:32s} {elapsed:7.1f} s  rows={rows}  failed_checks={failed}{extra}  key={MART_KEYS[mart]}")
     py_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -105,7 +105,7 @@ def _tiny_wheel(path) -> None:
         zf.writestr("omnilake_probe/__init__.py", "VALUE = 1\n")
 
 
-def test_package_builds_the_wheel_and_is_idempotent(s3_process_endpoint, bucket, monkeypatch, capsys):
+def test_package_builds_the_wheel_and_is_idempotent(s3_process_endpoint, bucket, monkeypatch, capsys, tmp_path):
     from platform_assets.cli import main
 
     monkeypatch.setenv("OMNILAKE_S3_ENDPOINT_URL", s3_process_endpoint)
@@ -141,12 +141,19 @@ def test_package_builds_the_wheel_and_is_idempotent(s3_process_endpoint, bucket,
     job = boto3.client("glue", endpoint_url=s3_process_endpoint).get_job(JobName="omnilake")["Job"]
     assert job["Command"]["ScriptLocation"] == manifest["entrypoint"] and job["Role"] == role
 
-    # Same code again: same URI, nothing uploaded, the Glue job left as it is.
-    assert main(["aws", "package", "--bucket", bucket, "--prefix", "pkg", "--glue-job", "omnilake", "--role-arn", role]) == 0
-    second = capsys.readouterr()
-    assert json.loads(second.out)["OMNILAKE_AWS_ARTIFACTS"] == uri
-    assert "already present" in second.err and json.loads(second.out)["glue"]["job"] == {"omnilake": "unchanged"}
+    # Same code again (the same wheel: other work may change the checkout meanwhile): same URI, nothing
+    # uploaded, the Glue job left as it is.
+    wheel_path = tmp_path / "omnilake-0.1.0-py3-none-any.whl"
+    wheel_path.write_bytes(wheel)
+    again = packaging.package(f"s3://{bucket}/pkg", s3=s3, wheel=wheel_path)
+    assert again.package.uri == uri and not again.uploaded
+    glue = boto3.client("glue", endpoint_url=s3_process_endpoint)
+    assert packaging.ensure_glue_job(glue, "omnilake", packaging.glue_job_definition(again.package, role_arn=role)) == "unchanged"
     assert len(every_key(s3, bucket)) == 4
+    # --bucket/--prefix is the same as the URI form.
+    assert main(["aws", "package", "--bucket", bucket, "--prefix", "pkg"]) == 0
+    assert json.loads(capsys.readouterr().out)["OMNILAKE_AWS_ARTIFACTS"].startswith(f"s3://{bucket}/pkg/")
+    assert main(["aws", "package"]) == 2
 
 
 def test_gold_tables_are_registered_in_the_glue_catalog(s3_process_endpoint, bucket):

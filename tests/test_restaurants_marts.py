@@ -150,14 +150,18 @@ def test_churn_thresholds_gaps_and_spend_windows(spark):
         ("c7b", "R1", "c7", False, ago(10), "5.00"),    # 2 distinct days, mean gap 10; 10 <= 20 -> active
         ("c7c", "R1", "c7", False, ago(20), "5.00"),
         ("c8", "R1", "c8", False, ago(0), "10.00"),     # as_of itself
+        ("c9a", "R1", "c9", False, ago(30), "1.00"),    # gap 10, since 20 = exactly 2 x gap: not more -> active
+        ("c9b", "R1", "c9", False, ago(20), "1.00"),
+        ("c10a", "R1", "c10", False, ago(31), "1.00"),  # gap 10, since 21 > 2 x 10 -> at_risk
+        ("c10b", "R1", "c10", False, ago(21), "1.00"),
         ("g", "R1", None, False, ago(200), "10.00"),    # a guest: no row
     ]
     got = {r["user_id"]: r for r in run(spark, marts.mart_churn_indicators, checks.MartChurnIndicators, orders=orders_frame(spark, rows))}
     assert {u: got[u]["churn_status"] for u in got} == {
         "c1": "high_risk", "c2": "at_risk", "c3": "at_risk", "c4": "active", "c5": "at_risk", "c6": "active",
-        "c7": "active", "c8": "active"}
+        "c7": "active", "c8": "active", "c9": "active", "c10": "at_risk"}
     assert {u: got[u]["days_since_last_order"] for u in got} == {
-        "c1": 91, "c2": 46, "c3": 20, "c4": 10, "c5": 90, "c6": 45, "c7": 10, "c8": 0}
+        "c1": 91, "c2": 46, "c3": 20, "c4": 10, "c5": 90, "c6": 45, "c7": 10, "c8": 0, "c9": 20, "c10": 21}
     assert got["c1"]["avg_days_between_orders"] is None and got["c6"]["avg_days_between_orders"] is None
     assert got["c3"]["avg_days_between_orders"] == pytest.approx(5.0)
     assert got["c4"]["avg_days_between_orders"] == pytest.approx(25.0)
@@ -183,7 +187,9 @@ def test_sales_trends_fill_missing_days_and_compute_the_7_day_average_and_wow(sp
         ("o6", "R1", "c", False, d(10), "5.00"),
     ]
     dim = spark.createDataFrame(
-        [(d(1), 2025, 3, 9, "Saturday", True, False, None), (d(2), 2025, 3, 9, "Sunday", True, True, "Test Day")],
+        [(d(1), 2025, 3, 9, "Saturday", True, False, None), (d(2), 2025, 3, 9, "Sunday", True, True, "Test Day"),
+         # a calendar that calls a Monday a weekend day (a bridge day, say) is believed over the weekday
+         (d(3), 2025, 3, 10, "Monday", True, False, None)],
         DIM_SCHEMA,
     )
     got = {r["date"]: r for r in run(spark, marts.mart_sales_trends, checks.MartSalesTrends, orders=orders_frame(spark, rows), dim_date=dim)}
@@ -210,6 +216,7 @@ def test_sales_trends_fill_missing_days_and_compute_the_7_day_average_and_wow(sp
     # weekend and holiday from dim_date; without a dim_date row, weekend from the calendar, holiday unknown
     assert (got[d(2)]["is_weekend"], got[d(2)]["is_holiday"], got[d(2)]["holiday_name"]) == (True, True, "Test Day")
     assert (got[d(1)]["is_holiday"], got[d(1)]["holiday_name"]) == (False, None)
+    assert got[d(3)]["is_weekend"] is True and got[d(4)]["is_weekend"] is False  # dim_date wins; else Mon-Fri
     assert (got[d(8)]["is_weekend"], got[d(9)]["is_weekend"], got[d(10)]["is_weekend"]) == (True, True, False)
     assert got[d(8)]["is_holiday"] is None
 
@@ -309,3 +316,75 @@ def test_rfm_summary_counts_order_days_and_averages_repeat_days(spark):
     got = {r["user_id"]: r.asDict() for r in marts.rfm_summary(orders_frame(spark, rows), F.to_date(F.lit(AS_OF.isoformat()))).collect()}
     assert got["A"] == {"user_id": "A", "frequency": 2, "recency": 9, "T": 10, "monetary": pytest.approx(18.0)}
     assert got["B"] == {"user_id": "B", "frequency": 0, "recency": 0, "T": 0, "monetary": 0.0}
+
+
+# ------------------------------------------------------------------ the CLV fit (driver side, no Spark)
+
+
+def clv_summary(n: int, q: float, seed: int = 1):
+    """Customers following the BG/NBD story in days (at most one order day a day), with Gamma-Gamma
+    spends of heterogeneity q: the inputs `mart_customer_ltv` hands to `fit_clv`."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    lam, drop = rng.gamma(0.5, 1 / 20, n), rng.beta(1, 4, n)
+    big_t = rng.integers(30, 365, n).astype(float)
+    f, rec = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        t, k = 0.0, 0
+        while (t := t + rng.exponential(1 / lam[i])) <= big_t[i]:
+            k, rec[i] = k + 1, np.floor(t)
+            if rng.random() < drop[i]:
+                break
+        f[i] = k
+    f = np.minimum(f, rec)
+    rec = np.where(f > 0, rec, 0)
+    nu = rng.gamma(q, 1 / 15.0, n)
+    m = np.where(f > 0, rng.gamma(3.0 * np.maximum(f, 1), 1 / (nu * np.maximum(f, 1))), 0.0)
+    return pd.DataFrame({"user_id": [f"u{i:03d}" for i in range(n)], "frequency": f, "recency": rec, "T": big_t, "monetary": m})
+
+
+def test_predicted_clv_is_expected_orders_times_the_gamma_gamma_expected_order_day_value():
+    import numpy as np
+
+    from platform_assets.core.clv import fit_bgnbd
+
+    s = clv_summary(400, q=4.0)
+    columns, outcome = marts.fit_clv(s)
+    assert outcome["status"] == "fitted" and "reason" not in outcome
+    f, r, t, m = (s[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary"))
+    bg = fit_bgnbd(f, r, t)
+    expected = bg.expected_purchases(365, f, r, t)
+    assert np.allclose(columns["expected_orders_365d"], expected) and np.allclose(columns["p_alive"], bg.p_alive(f, r, t))
+    g = outcome["gamma_gamma"]
+    p, q, v = g["p"], g["q"], g["v"]
+    assert q > 1
+    # Fader & Hardie (2013) eq. 4 by hand: repeat customers shrink their own mean towards the population
+    # mean p v / (q - 1); a one-time customer is valued at the population mean.
+    value = np.where(f > 0, p * (v + f * m) / (p * f + q - 1), p * v / (q - 1))
+    assert np.allclose(columns["predicted_clv_365d"], expected * value)
+    assert (f == 0).any() and (f > 0).any()
+
+
+def test_each_fit_failure_leaves_its_columns_empty_and_names_the_model_once():
+    import numpy as np
+
+    columns, outcome = marts.fit_clv(clv_summary(3, q=4.0))
+    assert outcome["status"] == "not_fitted" and all(v is None for v in columns.values())
+    assert outcome["reason"].startswith("BG/NBD needs at least") and outcome["reason"].count("BG/NBD") == 1
+
+    s = clv_summary(400, q=4.0)
+    s["monetary"] = np.where(s["frequency"] > 0, 12.5, 0.0)  # every repeat customer spends alike
+    columns, outcome = marts.fit_clv(s)
+    assert outcome["status"] == "partly_fitted" and columns["p_alive"] is not None and columns["predicted_clv_365d"] is None
+    assert outcome["reason"].startswith("Gamma-Gamma needs variation") and outcome["reason"].count("Gamma-Gamma") == 1
+
+    # Spends so heterogeneous that q <= 1: the population mean is infinite, one-time customers get no
+    # prediction, and the check says so instead of passing.
+    s = clv_summary(400, q=0.6)
+    columns, outcome = marts.fit_clv(s)
+    f = s["frequency"].to_numpy()
+    assert outcome["gamma_gamma"]["q"] <= 1 and outcome["status"] == "partly_fitted"
+    assert outcome["reason"].startswith("Gamma-Gamma: q = ") and outcome["reason"].count("Gamma-Gamma") == 1
+    assert np.isnan(columns["predicted_clv_365d"][f == 0]).all() and np.isfinite(columns["predicted_clv_365d"][f > 0]).all()

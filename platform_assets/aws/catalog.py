@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 import dagster as dg
 import pyarrow as pa
 
-from platform_assets.core.lake import PARTITION_COLUMN, Lake, TableRef
+from platform_assets.core.lake import Lake, TableRef
 from resources.lake import LakeResource
 
 DELTA_PARAMETERS = {

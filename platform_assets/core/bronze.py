@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from platform_assets.core.execution import TransformContext
+from platform_assets.core.execution import TransformContext, load_object
 from platform_assets.core.landing import LayoutError, Reject, parse_landing_key, partitions_of, read_landing_file
 from platform_assets.core.sources import Source
 
@@ -80,8 +80,6 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
         schema=UNPARSED_SCHEMA,
     )
     if source.bronze_transform:
-        from platform_assets.core.execution import load_object
-
         data, unparsed = load_object(source.bronze_transform)(data, unparsed)
         schema = data.schema
     spark = ctx.spark

@@ -113,8 +113,13 @@ MART_CHECKS = {
 }
 
 
-def _camel(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_"))
+def contract(mart: str) -> str:
+    """The mart's pandera model: `mart_customer_ltv` -> `checks:MartCustomerLtv`."""
+    return f"{C}:{''.join(p.capitalize() for p in mart.split('_'))}"
+
+
+def mart_checks(mart: str) -> list[Check]:
+    return [unique_key_check("gold", MART_KEYS[mart]), *MART_CHECKS.get(mart, [])]
 
 
 gold_marts = [
@@ -123,8 +128,8 @@ gold_marts = [
         group=DOMAIN,
         transform=f"{M}:{mart}",
         reads=MART_READS[mart],
-        writes={"gold": Write(GOLD[mart], docstring(f"{M}:{mart}"), f"{C}:{_camel(mart)}", partitioned=False)},
-        checks=[unique_key_check("gold", MART_KEYS[mart]), *MART_CHECKS.get(mart, [])],
+        writes={"gold": Write(GOLD[mart], docstring(f"{M}:{mart}"), contract(mart), partitioned=False)},
+        checks=mart_checks(mart),
         partitioned=False,
         kinds={"spark", "delta", "gold"},
     )

@@ -90,8 +90,18 @@ def rfm_summary(orders: DataFrame, as_of_date: "Column") -> DataFrame:
     )
 
 
+def _reason(model: str, exc: Exception) -> str:
+    """`<model>: <why>`; the fitters already name the model in most of their messages (once is enough)."""
+    text = str(exc)
+    return text if text.startswith(model) else f"{model}: {text}"
+
+
 def fit_clv(summary) -> tuple[dict, dict]:
-    """Fit BG/NBD and Gamma-Gamma on the driver; (per-column arrays or None, outcome for the check)."""
+    """Fit BG/NBD and Gamma-Gamma on the driver; (per-column arrays or None, outcome for the check).
+
+    Gamma-Gamma is fitted on the repeat customers with a positive mean (its spend must be positive); every
+    other customer is valued at the population mean (frequency 0). predicted_clv_365d = expected orders in
+    365 days x expected average order-day value."""
     import numpy as np
 
     from platform_assets.core.clv import FitError, fit_bgnbd, fit_gamma_gamma
@@ -105,7 +115,7 @@ def fit_clv(summary) -> tuple[dict, dict]:
     try:
         bg = fit_bgnbd(f, r, t)
     except FitError as exc:
-        outcome |= {"status": "not_fitted", "reason": f"BG/NBD: {exc}"}
+        outcome |= {"status": "not_fitted", "reason": _reason("BG/NBD", exc)}
         return columns, outcome
     outcome["bgnbd"] = {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b}
     columns["p_alive"] = np.asarray(bg.p_alive(f, r, t), dtype=float)
@@ -115,11 +125,20 @@ def fit_clv(summary) -> tuple[dict, dict]:
     try:
         gg = fit_gamma_gamma(f[repeat], m[repeat])
     except FitError as exc:
-        outcome |= {"status": "partly_fitted", "reason": f"Gamma-Gamma: {exc}"}
+        outcome |= {"status": "partly_fitted", "reason": _reason("Gamma-Gamma", exc)}
         return columns, outcome
     outcome["gamma_gamma"] = {"p": gg.p, "q": gg.q, "v": gg.v}
     value = np.asarray(gg.expected_average_value(np.where(repeat, f, 0), np.where(repeat, m, 0)), dtype=float)
     columns["predicted_clv_365d"] = expected * value
+    unvalued = int(np.count_nonzero(~np.isfinite(value)))
+    if unvalued:
+        # q <= 1: the population's mean spend is infinite, so customers valued at it get no prediction.
+        outcome |= {
+            "status": "partly_fitted",
+            "reason": f"Gamma-Gamma: q = {gg.q:.3g} <= 1 (infinite mean spend): no predicted CLV for "
+            f"{unvalued} of {len(value)} customers",
+        }
+        return columns, outcome
     outcome["status"] = "fitted"
     return columns, outcome
 

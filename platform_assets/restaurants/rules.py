@@ -124,7 +124,8 @@ def order_items():
         not_null_rule("restaurant_id"),
         not_null_rule("creation_time_utc"),
         Rule("creation_time_utc_is_timestamp", ~blank("creation_time_utc") & typed("order_ts").isNull()),
-        # A row lives in the folder of its UTC business date (platform.md, Landing zone).
+        # silver dt is the UTC creation date and a run of day D writes partition D only, so a row landed
+        # in another day's folder is quarantined, not moved (docs/restaurants.md, Silver).
         Rule("creation_date_matches_folder", F.date_format(typed("order_ts"), "yyyy-MM-dd") != F.col("dt")),
         not_null_rule("is_loyalty"),
         bool_rule("is_loyalty"),
