@@ -259,7 +259,8 @@ def print_summary(checks: list) -> None:
     print(f"\nchecks: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} warnings, {len(failed)} failed")
     for c in failed + warned:
         print(f"  {c.severity.value:<5} {c.asset_key.to_user_string()}:{c.check_name} {_check_detail(c)}")
-    print("\nexplore: omnilake query \"select * from gold_ecommerce_daily_sales order by dt\"; UI: make dev")
+    print("\nexplore: omnilake query \"select * from gold_ecommerce_daily_sales order by dt\"; UI: make dev;")
+    print("dashboards: omnilake dashboards; channel report CSV: omnilake export channel-reporting")
 
 
 def _check_detail(evaluation) -> str:

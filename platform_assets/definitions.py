@@ -25,8 +25,6 @@ from sensors.reload import build_reload_sensor
 
 def resources_from_env() -> dict:
     endpoint = settings.s3_endpoint_url()
-    # The warehouse URL may carry a password: when it is set it stays an EnvVar, never a plain value.
-    warehouse = dg.EnvVar("OMNILAKE_WAREHOUSE_URL") if settings.warehouse_url_is_set() else settings.warehouse_url()
     return {
         "spark": SparkRunner(mode=settings.spark_mode(), **settings.spark_runner_aws()),
         "lake": LakeResource(
@@ -38,18 +36,21 @@ def resources_from_env() -> dict:
         "landing": ObjectStoreResource(
             root=settings.landing_root(), endpoint_url=endpoint, sse_kms_key_id=settings.sse_kms_key_id()
         ),
-        "warehouse": WarehouseResource(url=warehouse),
-        # The journeys source URL may carry a password: an EnvVar when set, like the warehouse URL.
-        "journeys_db": WarehouseResource(
-            url=dg.EnvVar("OMNILAKE_JOURNEYS_DB_URL") if os.environ.get("OMNILAKE_JOURNEYS_DB_URL") else settings.journeys_db_url()
-        ),
+        "warehouse": WarehouseResource(url=_secret("OMNILAKE_WAREHOUSE_URL", settings.warehouse_url())),
+        "journeys_db": WarehouseResource(url=_secret("OMNILAKE_JOURNEYS_DB_URL", settings.journeys_db_url())),
         "ihc": ihc_from_env(),
-        # The PII key is a secret: an EnvVar when set (else the development key; ingestion warns about it).
-        "pii": PiiVault(key=dg.EnvVar("OMNILAKE_PII_KEY") if os.environ.get("OMNILAKE_PII_KEY") else settings.DEV_PII_KEY),
+        # Without OMNILAKE_PII_KEY the development key tokenises (ingestion warns about it).
+        "pii": PiiVault(key=_secret("OMNILAKE_PII_KEY", settings.DEV_PII_KEY)),
         **_glue_catalog_resources(),
         # Where persistent failures are reported: log, SNS topic or Slack webhook (sensors/reload.py).
         "notifier": notifier_from_env(),
     }
+
+
+def _secret(name: str, default: str):
+    """A setting that may carry a secret (a password in a URL, a key): an EnvVar when set, so its value is
+    never a plain config value in the UI or run storage; else the embedded development default."""
+    return dg.EnvVar(name) if os.environ.get(name) else default
 
 
 def _glue_catalog_resources() -> dict:

@@ -46,10 +46,6 @@ def warehouse_url() -> str:
     return _env("OMNILAKE_WAREHOUSE_URL") or f"sqlite:///{home()}/warehouse.db"
 
 
-def warehouse_url_is_set() -> bool:
-    return _env("OMNILAKE_WAREHOUSE_URL") is not None
-
-
 def journeys_db_url() -> str:
     return _env("OMNILAKE_JOURNEYS_DB_URL") or f"sqlite:///{home()}/sources/challenge.db"
 

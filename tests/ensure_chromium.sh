@@ -4,9 +4,10 @@
 #
 # Exit 0 when chromium (or chromium-browser / google-chrome) and chromedriver are on the PATH, installing
 # them from the system packages if they were not (Debian `chromium chromium-driver`, Ubuntu
-# `chromium-browser chromium-chromedriver`; as root or through passwordless sudo, non-interactive);
-# exit 1 when they cannot be had here, and the browser test is then skipped with the reason.
+# `chromium-browser chromium-chromedriver`); exit 1 when they cannot be had here, and the browser test is
+# then skipped with the reason.
 set -u
+. "$(dirname "$0")/apt.sh"
 
 have_browser() {
     command -v chromedriver >/dev/null 2>&1 || return 1
@@ -20,35 +21,11 @@ if have_browser; then
     echo "chromium: browser and chromedriver present"
     exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "chromium: not installed and no apt-get here: the browser test will be skipped"
-    exit 1
-fi
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        SUDO="sudo -n"
-    else
-        echo "chromium: not installed, and installing needs root (or passwordless sudo): the browser test will be skipped"
-        exit 1
-    fi
-fi
-APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get"
-OPTS="-y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
-echo "chromium: installing the browser and chromedriver from the system packages (apt-get install chromium chromium-driver)"
-if ! $APT update -qq; then
-    echo "chromium: apt-get update failed: the browser test will be skipped"
-    exit 1
-fi
 # Debian names the packages chromium/chromium-driver; Ubuntu chromium-browser/chromium-chromedriver.
-if ! $APT install $OPTS chromium chromium-driver >/dev/null 2>&1 \
-    && ! $APT install $OPTS chromium-browser chromium-chromedriver >/dev/null 2>&1; then
-    echo "chromium: apt-get install failed: the browser test will be skipped"
-    exit 1
-fi
-if have_browser; then
+if { apt_install chromium chromium chromium-driver || apt_install chromium chromium-browser chromium-chromedriver; } \
+    && have_browser; then
     echo "chromium: installed"
     exit 0
 fi
-echo "chromium: installed, but the browser or chromedriver was not found on the PATH: the browser test will be skipped"
+echo "chromium: browser or chromedriver unavailable: the browser test will be skipped"
 exit 1

@@ -16,18 +16,8 @@ from typing import Optional
 import pandas as pd
 
 from platform_assets import settings
+from platform_assets.restaurants.sources import MARTS  # the marts, published as `restaurants_<mart>`
 
-# The restaurants marts, as published to the warehouse (`restaurants_<mart>`, spec: restaurants.md).
-MARTS = (
-    "mart_customer_ltv",
-    "mart_customer_segments",
-    "mart_churn_indicators",
-    "mart_sales_trends",
-    "mart_loyalty_impact",
-    "mart_location_performance",
-    "mart_discount_effectiveness",
-    "mart_discount_by_category",
-)
 # Gold lake tables the reports read: ad ROAS (ad_attribution) and the journeys channel report.
 CAMPAIGN_ROAS = "gold/ad_attribution/campaign_roas"
 CHANNEL_REPORTING = "gold/journeys/channel_reporting"

@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from platform_assets.restaurants.rules import MONEY
+from platform_assets.restaurants.sources import MARTS  # noqa: F401  (re-exported: the marts this module computes)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
@@ -413,14 +414,3 @@ def mart_discount_by_category(inputs: dict[str, DataFrame], ctx: "TransformConte
     )
     return {"gold": out}
 
-
-MARTS = (
-    "mart_customer_ltv",
-    "mart_customer_segments",
-    "mart_churn_indicators",
-    "mart_sales_trends",
-    "mart_loyalty_impact",
-    "mart_location_performance",
-    "mart_discount_effectiveness",
-    "mart_discount_by_category",
-)

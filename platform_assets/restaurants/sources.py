@@ -53,3 +53,15 @@ SOURCES = (ORDER_ITEMS, ORDER_ITEM_OPTIONS, DATE_DIM)
 BRONZE_ORDER_ITEMS = tuple(
     c for col in ORDER_ITEMS.columns for c in (("card_token", "card_last4") if col == "printed_card_number" else (col,))
 )
+
+# The gold marts (spec: restaurants.md, Gold marts), each published to the warehouse as `restaurants_<mart>`.
+MARTS = (
+    "mart_customer_ltv",
+    "mart_customer_segments",
+    "mart_churn_indicators",
+    "mart_sales_trends",
+    "mart_loyalty_impact",
+    "mart_location_performance",
+    "mart_discount_effectiveness",
+    "mart_discount_by_category",
+)
