@@ -103,7 +103,7 @@ def bronze_asset(source: Source) -> dg.AssetsDefinition:
         "unparsed": Write(
             unparsed,
             f"Files and rows of landing source `{source.domain}/{source.name}` that could not be parsed: "
-            "file, row, reason and the raw text.",
+            "file, row, reason and the raw text (withheld where the source carries PII).",
         ),
     }
     return spark_asset(

@@ -42,14 +42,17 @@ def check_upserts(url: str):
     write_back(engine, first, REPORT)  # a re-run: no duplicates
     assert read(engine, "attribution_customer_journey") == [("c1", "s1", 0.4), ("c1", "s2", 0.6), ("c2", "s3", 1.0)]
     assert len(read(engine, "channel_reporting")) == 4
-    # c1's journey changed (s2 gone, s4 new) and a report row changed: replaced, nothing stale left.
+    # Gold changed: c1's journey (s2 gone, s4 new), c2 no longer attributed, one report row changed and the
+    # others gone. The source tables mirror gold: replaced, nothing stale left, nothing duplicated.
     changed = attribution([("c1", "s1", 0.5), ("c1", "s4", 0.5)])
-    report = REPORT.slice(0, 1).set_column(2, "cost", pa.array([11.0]))
+    report = REPORT.slice(0, 2).set_column(2, "cost", pa.array([11.0, 4.0]))
     counts = write_back(engine, changed, report)
-    assert read(engine, "attribution_customer_journey") == [("c1", "s1", 0.5), ("c1", "s4", 0.5), ("c2", "s3", 1.0)]
-    rows = read(engine, "channel_reporting")
-    assert len(rows) == 4 and ("FB & IG Ads", "2025-01-01", 11.0, 1.5, 60.0) in rows
-    assert counts["attribution_customer_journey"] == 3 and counts["channel_reporting"] == 4
+    assert read(engine, "attribution_customer_journey") == [("c1", "s1", 0.5), ("c1", "s4", 0.5)]
+    assert read(engine, "channel_reporting") == [
+        ("FB & IG Ads", "2025-01-01", 11.0, 1.5, 60.0),
+        ("FB & IG Ads", "2025-01-02", 4.0, 0.5, 10.0),
+    ]
+    assert counts["attribution_customer_journey"] == 2 and counts["channel_reporting"] == 2
     engine.dispose()
 
 

@@ -141,7 +141,8 @@ def write_back(engine, attribution: pa.Table, report: pa.Table) -> dict[str, int
 
     `attribution_customer_journey` is upserted by conversion: the rows of every conversion written are
     replaced as a whole (a journey whose sessions changed leaves no stale session behind);
-    `channel_reporting` by (channel_name, date). Tables are created (with those keys) when absent; a
+    `channel_reporting` by (channel_name, date). Keys gold no longer has are deleted, so the source tables
+    mirror gold after every run. Tables are created (with those keys) when absent; a
     challenge database that already has them without a key is fine too: delete-then-insert by key never
     duplicates. Any failure rolls everything back."""
     import sqlalchemy as sa
@@ -153,11 +154,18 @@ def write_back(engine, attribution: pa.Table, report: pa.Table) -> dict[str, int
     with engine.begin() as conn:
         att.create(conn, checkfirst=True)
         rep.create(conn, checkfirst=True)
-        convs = [{"k_conv": c} for c in sorted({r["conv_id"] for r in att_rows})]
+        # Keys written now, plus keys the database holds that gold no longer has (a conversion now excluded,
+        # a channel and date without sessions any more): both tables end equal to gold.
+        gold_convs = {r["conv_id"] for r in att_rows}
+        held_convs = set(conn.execute(sa.select(att.c.conv_id).distinct()).scalars())
+        convs = [{"k_conv": c} for c in sorted(gold_convs | held_convs)]
         if convs:
             conn.execute(sa.delete(att).where(att.c.conv_id == sa.bindparam("k_conv")), convs)
+        if att_rows:
             conn.execute(sa.insert(att), att_rows)
-        keys = [{"k_channel": r["channel_name"], "k_date": r["date"]} for r in rep_rows]
+        gold_keys = {(r["channel_name"], r["date"]) for r in rep_rows}
+        held_keys = set(conn.execute(sa.select(rep.c.channel_name, rep.c.date).distinct()).tuples())
+        keys = [{"k_channel": c, "k_date": d} for c, d in sorted(gold_keys | held_keys, key=str)]
         if keys:
             conn.execute(
                 sa.delete(rep).where(
@@ -165,6 +173,7 @@ def write_back(engine, attribution: pa.Table, report: pa.Table) -> dict[str, int
                 ),
                 keys,
             )
+        if rep_rows:
             conn.execute(sa.insert(rep), rep_rows)
         counts[WRITEBACK_ATTRIBUTION] = conn.execute(sa.select(sa.func.count()).select_from(att)).scalar_one()
         counts[WRITEBACK_REPORT] = conn.execute(sa.select(sa.func.count()).select_from(rep)).scalar_one()
