@@ -31,7 +31,6 @@ def resources_from_env() -> dict:
             root=settings.lake_root(),
             endpoint_url=endpoint,
             sse_kms_key_id=settings.sse_kms_key_id(),
-            dynamodb_lock_table=settings.s3_dynamodb_lock_table(),
         ),
         "landing": ObjectStoreResource(
             root=settings.landing_root(), endpoint_url=endpoint, sse_kms_key_id=settings.sse_kms_key_id()

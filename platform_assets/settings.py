@@ -123,11 +123,6 @@ def emr_log_uri() -> str | None:
     return _env("OMNILAKE_EMR_LOG_URI")
 
 
-def s3_dynamodb_lock_table() -> str | None:
-    """DynamoDB table of delta-rs's S3 locking provider; unset: S3 conditional puts guard commits."""
-    return _env("OMNILAKE_S3_DYNAMODB_LOCK_TABLE")
-
-
 def glue_catalog_enabled() -> bool:
     """Register gold tables in the Glue Data Catalog: OMNILAKE_GLUE_CATALOG=1 (default: off)."""
     return (_env("OMNILAKE_GLUE_CATALOG") or "0").lower() in ("1", "true", "yes")

@@ -13,16 +13,15 @@ class LakeResource(dg.ConfigurableResource):
     """Root of the lake's Delta tables, `<root>/<layer>/<domain>/<table>`.
 
     `endpoint_url` is a custom S3 endpoint (tests use a local moto server); delta-rs reaches S3 with the
-    usual AWS credential chain. Concurrent commits are safe through S3 conditional puts (no unsafe rename);
-    `dynamodb_lock_table` switches delta-rs to its DynamoDB locking provider instead (for S3-compatible
-    stores without conditional writes). With `sse_kms_key_id` delta-rs writes every data file and every
+    usual AWS credential chain. Concurrent commits are safe through S3 conditional puts (`AWS_CONDITIONAL_PUT`,
+    never the unsafe rename): the second writer of a version loses the put and delta-rs retries or fails it.
+    delta-rs 1.x dropped the DynamoDB log store, so there is no lock table. With `sse_kms_key_id` delta-rs writes every data file and every
     `_delta_log` commit with SSE-KMS under that key.
     """
 
     root: str
     endpoint_url: Optional[str] = None
     sse_kms_key_id: Optional[str] = None
-    dynamodb_lock_table: Optional[str] = None
 
     def storage_options(self) -> Optional[dict[str, str]]:
         if not self.root.startswith("s3://"):
@@ -31,9 +30,6 @@ class LakeResource(dg.ConfigurableResource):
         options = {"AWS_CONDITIONAL_PUT": "etag"}
         if self.endpoint_url:
             options |= {"AWS_ENDPOINT_URL": self.endpoint_url, "AWS_ALLOW_HTTP": "true"}
-        if self.dynamodb_lock_table:
-            options.pop("AWS_CONDITIONAL_PUT")
-            options |= {"AWS_S3_LOCKING_PROVIDER": "dynamodb", "DELTA_DYNAMO_TABLE_NAME": self.dynamodb_lock_table}
         if self.sse_kms_key_id:
             # object_store (delta-rs) settings: applied to data files and log commits alike.
             options |= {"aws_server_side_encryption": "aws:kms", "aws_sse_kms_key_id": self.sse_kms_key_id}

@@ -97,14 +97,16 @@ def aws(s3_endpoint: str, s3_bucket: str, wheel: Path, omnilake_home: Path, monk
 
 
 class FakeCompute(threading.Thread):
-    """Plays one run of `mode`: `behaviour` is "succeed" (run the job), "fail" or "silent" (end SUCCEEDED
-    without running anything: a job that never speaks Pipes)."""
+    """Plays one run of `mode`: `behaviour` is "succeed" (run the job), "fail" (end in `final_state`, the
+    service's failure state, with FAILURE as its message) or "silent" (end SUCCEEDED without running
+    anything: a job that never speaks Pipes)."""
 
     FAILURE = "Container killed by YARN for exceeding memory limits (exit 137)"
 
-    def __init__(self, mode: str, behaviour: str, workdir: Path, endpoint: str):
+    def __init__(self, mode: str, behaviour: str, workdir: Path, endpoint: str, final_state: str = "FAILED"):
         super().__init__(daemon=True)
         self.mode, self.behaviour, self.workdir, self.endpoint = mode, behaviour, workdir, endpoint
+        self.final_state = final_state
         # moto lives for the whole session: only runs started after this point belong to this test.
         self.before = self.run_ids()
         self.started: dict = {}
@@ -148,7 +150,7 @@ class FakeCompute(threading.Thread):
             ok = self.play(["--py-files", args["--extra-py-files"], self.started["script"], *flat], {})
             run.status = "SUCCEEDED" if ok else "FAILED"
         else:
-            run.status = "FAILED" if self.behaviour == "fail" else "SUCCEEDED"
+            run.status = self.final_state if self.behaviour == "fail" else "SUCCEEDED"
             if self.behaviour == "fail":
                 run.error_message = self.FAILURE
         return True
@@ -172,7 +174,7 @@ class FakeCompute(threading.Thread):
             ok = self.play([*params, driver["entryPoint"], *driver.get("entryPointArguments", [])], env)
             run.state = "SUCCESS" if ok else "FAILED"
         else:
-            run.state = "FAILED" if self.behaviour == "fail" else "SUCCESS"
+            run.state = self.final_state if self.behaviour == "fail" else "SUCCESS"
             if self.behaviour == "fail":
                 run.state_details = self.FAILURE
         return True
@@ -190,7 +192,7 @@ class FakeCompute(threading.Thread):
             ok = self.play(list(step.args[1:]), env)
             step.state = "COMPLETED" if ok else "FAILED"
         else:
-            step.state = "FAILED" if self.behaviour == "fail" else "COMPLETED"
+            step.state = self.final_state if self.behaviour == "fail" else "COMPLETED"
             if self.behaviour == "fail":
                 step.last_state_change_reason = self.FAILURE
         cluster.state = "TERMINATED" if step.state == "COMPLETED" else "TERMINATED_WITH_ERRORS"
@@ -207,7 +209,7 @@ class FakeCompute(threading.Thread):
             ok = self.play(list(step.args[1:]), {})
             step.state = "COMPLETED" if ok else "FAILED"
         else:
-            step.state = "FAILED" if self.behaviour == "fail" else "COMPLETED"
+            step.state = self.final_state if self.behaviour == "fail" else "COMPLETED"
             if self.behaviour == "fail":
                 step.last_state_change_reason = self.FAILURE
         return True
@@ -370,14 +372,21 @@ def test_runs_the_packaged_entrypoint_and_materializes(mode, aws, moto_modes):
         assert head.get("ServerSideEncryption") == "aws:kms" and head["SSEKMSKeyId"].endswith(key_id), key
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_failed_run_fails_the_step_with_the_service_message(mode, aws, moto_modes):
-    compute = FakeCompute(mode, "fail", aws["workdir"], aws["endpoint"])
+FINAL_STATES = [
+    *[("glue", s) for s in ("FAILED", "STOPPED", "TIMEOUT", "EXPIRED", "ERROR")],
+    *[("emr-serverless", s) for s in ("FAILED", "CANCELLED")],
+    *[(mode, s) for mode in ("emr", "emr-step") for s in ("FAILED", "CANCELLED")],
+]
+
+
+@pytest.mark.parametrize(("mode", "state"), FINAL_STATES)
+def test_a_failed_run_fails_the_step_with_the_service_message(mode, state, aws, moto_modes):
+    compute = FakeCompute(mode, "fail", aws["workdir"], aws["endpoint"], final_state=state)
     result, _ = materialize(prepare(mode, aws), aws, compute)
     assert not result.success
     message = failure_message(result)
     assert FakeCompute.FAILURE in message and compute.started["run_id"] in message
-    assert "FAILED" in message or "TERMINATED_WITH_ERRORS" in message
+    assert state in message
 
 
 @pytest.mark.parametrize("mode", MODES)

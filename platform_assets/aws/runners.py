@@ -4,8 +4,8 @@ The launchers are dagster-aws's `PipesGlueClient`, `PipesEMRServerlessClient` an
 small step launcher for an already running EMR cluster). Context and messages travel through S3
 (`PipesS3ContextInjector` / `PipesS3MessageReader` under a configurable prefix), so no CloudWatch is needed.
 
-Two guards the stock clients lack: a run that ends FAILED / CANCELLED / STOPPED / TIMEOUT / ERROR fails the
-step with the service's own error message and the run id; and a run that ends well but never spoke Pipes
+Two guards the stock clients lack: a run that ends in any state but success (FAILED / CANCELLED / STOPPED /
+TIMEOUT / ERROR / EXPIRED, the last one a Flex run that never got capacity) fails the step with the service's own error message and the run id; and a run that ends well but never spoke Pipes
 (no `closed` message: wrong script, missing package, a job that exits early) fails the step too, where the
 stock clients would report success with nothing materialized.
 """
@@ -36,7 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from resources.spark import SparkRunner
 
 MANIFEST = "manifest.json"
-GLUE_DONE = ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR")
+# Any Glue state outside these is terminal (SUCCEEDED, FAILED, STOPPED, TIMEOUT, ERROR, EXPIRED, ...).
+GLUE_ACTIVE = ("STARTING", "RUNNING", "STOPPING", "WAITING")
 SERVERLESS_FAILED = ("FAILED", "CANCELLED", "CANCELLING")
 SERVERLESS_WAITING = ("PENDING", "SUBMITTED", "SCHEDULED", "RUNNING", "QUEUED")
 CLUSTER_DONE = ("TERMINATED", "TERMINATED_WITH_ERRORS")
@@ -276,7 +277,7 @@ class GlueClient(PipesGlueClient):
             response = self._client.get_job_run(JobName=job_name, RunId=run_id)
             run = response["JobRun"]
             self.outcome.state = run["JobRunState"]
-            if self.outcome.state in GLUE_DONE:
+            if self.outcome.state not in GLUE_ACTIVE:
                 self.outcome.message = run.get("ErrorMessage")
                 if self.outcome.state != "SUCCEEDED":
                     raise failure(self.outcome)
