@@ -123,6 +123,16 @@ def emr_log_uri() -> str | None:
     return _env("OMNILAKE_EMR_LOG_URI")
 
 
+def glue_security_configuration() -> str | None:
+    """Glue security configuration set on the job by `omnilake aws package --glue-job` (SSE-KMS for Glue's own writes)."""
+    return _env("OMNILAKE_GLUE_SECURITY_CONFIGURATION")
+
+
+def emr_service_role() -> str:
+    """Service role of transient EMR clusters (RunJobFlow's ServiceRole), not the jobs' execution role."""
+    return _env("OMNILAKE_EMR_SERVICE_ROLE") or "EMR_DefaultRole"
+
+
 def glue_catalog_enabled() -> bool:
     """Register gold tables in the Glue Data Catalog: OMNILAKE_GLUE_CATALOG=1 (default: off)."""
     return (_env("OMNILAKE_GLUE_CATALOG") or "0").lower() in ("1", "true", "yes")
@@ -145,6 +155,7 @@ def spark_runner_aws() -> dict:
         "emr_serverless_application_id": emr_serverless_app_id(),
         "emr_cluster_id": emr_cluster_id(),
         "emr_log_uri": emr_log_uri(),
+        "emr_service_role": emr_service_role(),
     }
     return {k: v for k, v in values.items() if v is not None}
 

@@ -51,6 +51,9 @@ class SparkRunner(dg.ConfigurableResource):
     emr_release_label: str = Field(default="emr-7.5.0", description="release of transient EMR clusters")
     emr_instance_type: str = Field(default="m5.xlarge", description="instance type of transient EMR clusters")
     emr_instance_profile: str = Field(default="EMR_EC2_DefaultRole", description="EC2 instance profile of EMR")
+    emr_service_role: str = Field(
+        default="EMR_DefaultRole", description="service role of transient EMR clusters (RunJobFlow ServiceRole)"
+    )
     emr_log_uri: Optional[str] = Field(default=None, description="s3:// URI for EMR / EMR Serverless logs")
     poll_interval: float = Field(default=15.0, description="seconds between job status polls")
     message_interval: float = Field(default=10.0, description="seconds between Pipes message downloads")

@@ -27,17 +27,24 @@ def moto_server() -> Iterator[str]:
 @pytest.fixture
 def s3_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> str:
     """The moto endpoint, with fake AWS credentials in the environment for this test only."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    fake_aws_credentials(monkeypatch, tmp_path_factory)
+    return moto_server
+
+
+def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    """Fake AWS credentials for one test, and any real AWS configuration of the machine kept out."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    # Keep any real AWS configuration of the machine out of the tests.
     missing = tmp_path_factory.getbasetemp() / "no-aws-config"
     monkeypatch.setenv("AWS_CONFIG_FILE", str(missing))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(missing))
-    return moto_server
 
 
 @pytest.fixture
@@ -186,16 +193,5 @@ def moto_process_server() -> Iterator[str]:
 @pytest.fixture
 def s3_process_endpoint(moto_process_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> str:
     """The process moto endpoint, with fake AWS credentials in the environment for this test only."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    missing = tmp_path_factory.getbasetemp() / "no-aws-config"
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(missing))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(missing))
+    fake_aws_credentials(monkeypatch, tmp_path_factory)
     return moto_process_server

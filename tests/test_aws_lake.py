@@ -215,6 +215,10 @@ def test_gold_tables_are_registered_in_the_glue_catalog(s3_process_endpoint, buc
     glue = boto3.client("glue", endpoint_url=s3_process_endpoint)
     table = glue.get_table(DatabaseName="omnilake_shop", Name="daily_sales")["Table"]
     assert table["StorageDescriptor"]["Location"] == f"s3://{bucket}/lake/gold/shop/daily_sales"
+    assert table["StorageDescriptor"]["SerdeInfo"]["Parameters"] == {
+        "serialization.format": "1",
+        "path": f"s3://{bucket}/lake/gold/shop/daily_sales",
+    }
     assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == [
         ("orders", "bigint"),
         ("revenue", "double"),

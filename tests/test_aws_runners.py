@@ -3,7 +3,12 @@
 moto holds the services' API state; `FakeCompute` plays their compute: when a run appears in moto it
 downloads the packaged entrypoint and code that the run names from S3, runs them with spark-submit (local
 Spark) on the run's own arguments / environment, and moves the run to its final state, as the service
-would. The step under test is the real ecommerce silver_orders asset on a few bronze rows (local lake).
+would.
+
+What the fake does NOT verify: it runs local[1] Spark on this test venv, so it drops `--deploy-mode`, the
+`spark.archives` deps archive and the `*PYSPARK_PYTHON` settings that point into it (the archive is only
+named, never built or unpacked), and Glue's `--additional-python-modules` / `--datalake-formats` are not
+installed. Those flags are asserted as parameters (`test_submit_parameters_*`), not executed. The step under test is the real ecommerce silver_orders asset on a few bronze rows (local lake).
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ def wheel(tmp_path_factory) -> Path:
 def aws(s3_endpoint: str, s3_bucket: str, wheel: Path, omnilake_home: Path, monkeypatch):
     """The job package on moto S3, a bronze orders partition in a local lake, the step's resources."""
     s3 = boto3.client("s3", endpoint_url=s3_endpoint)
-    pkg = packaging.package(f"s3://{s3_bucket}/packages", s3=s3, wheel=wheel).package
+    deps = f"s3://{s3_bucket}/deps/omnilake-env.tar.gz"  # named only: FakeCompute runs on this venv
+    pkg = packaging.package(f"s3://{s3_bucket}/packages", s3=s3, wheel=wheel, deps_archive=deps).package
     lake_root = str(omnilake_home / "lake")
     bronze = {c: [] for c in ORDERS.columns}
     rows = [
@@ -222,11 +228,29 @@ class FakeCompute(threading.Thread):
         boto3.client("s3", endpoint_url=self.endpoint).download_file(bucket, key, str(path))
         return str(path)
 
+    @staticmethod
+    def local_args(submit_args: list[str]) -> list[str]:
+        """The run's spark-submit arguments minus what only a YARN / serverless container honours."""
+        out, i = [], 0
+        while i < len(submit_args):
+            arg = submit_args[i]
+            if arg == "--deploy-mode":
+                i += 2
+                continue
+            if arg == "--conf":
+                key = submit_args[i + 1].partition("=")[0]
+                if key == "spark.archives" or key.endswith(("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")):
+                    i += 2
+                    continue
+            out.append(arg)
+            i += 1
+        return out
+
     def play(self, submit_args: list[str], env: dict[str, str]) -> bool:
         """spark-submit (local Spark) of the run's arguments, its s3:// artefacts downloaded first."""
         import os
 
-        local = [self.fetch(a) if a.startswith("s3://") else a for a in submit_args]
+        local = [self.fetch(a) if a.startswith("s3://") else a for a in self.local_args(submit_args)]
         command = [
             spark_submit(),
             "--master",
@@ -417,3 +441,96 @@ def test_missing_settings_fail_clearly(aws):
         raise_on_error=False,
     )
     assert "OMNILAKE_GLUE_JOB_NAME" in failure_message(result)
+
+
+def test_submit_parameters_put_the_driver_where_the_deps_archive_is(aws):
+    from platform_assets.aws.runners import emr_step_args, spark_submit_parameters, submit_parameters_string
+
+    pkg = aws["package"]
+    archive = f"spark.archives={pkg.deps_archive}#environment"
+    serverless = submit_parameters_string(spark_submit_parameters(pkg, {"spark.executor.cores": "2"}))
+    # A plain space join: '#' stays bare (shlex quoting would hand EMR Serverless a quoted value).
+    assert serverless.split(" ")[:2] == ["--py-files", pkg.python_path] and f"--conf {archive}" in serverless
+    assert "'" not in serverless and "spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python" in serverless
+    assert "--conf spark.executor.cores=2" in serverless and "appMasterEnv" not in serverless
+    step = emr_step_args(pkg)
+    assert step[:3] == ["spark-submit", "--deploy-mode", "cluster"] and step[-1] == pkg.entrypoint
+    assert archive in step and "spark.yarn.appMasterEnv.PYSPARK_PYTHON=./environment/bin/python" in step
+    assert "spark.executorEnv.PYSPARK_PYTHON=./environment/bin/python" in step
+    assert not any("emr-serverless" in a for a in step)
+    assert packaging.job_parameters(pkg)["emr-serverless"]["sparkSubmitParameters"] == submit_parameters_string(
+        spark_submit_parameters(pkg)
+    )
+    for bad in ("spark.driver.extraJavaOptions=-Da=1 -Db=2", ""):
+        with pytest.raises(ValueError, match="whitespace"):
+            submit_parameters_string(["--conf", bad])
+
+
+@pytest.mark.parametrize("mode", ["emr-serverless", "emr", "emr-step"])
+def test_emr_modes_without_a_deps_archive_fail_early(mode, aws, wheel, moto_modes):
+    from platform_assets.ecommerce.assets import silver_orders
+
+    s3 = boto3.client("s3", endpoint_url=aws["endpoint"])
+    bare = packaging.package(f"s3://{aws['bucket']}/bare-packages", s3=s3, wheel=wheel).package
+    runner = prepare(mode, {**aws, "runner": {**aws["runner"], "artifacts_uri": bare.uri}})
+    result = dg.materialize(
+        [silver_orders],
+        partition_key=DT,
+        resources={"spark": runner, "lake": aws["lake"], "landing": aws["landing"]},
+        raise_on_error=False,
+    )
+    assert "no dependency archive" in failure_message(result) and "--deps-archive" in failure_message(result)
+
+
+def test_glue_job_updates_keep_its_settings_and_a_stale_script_fails_clearly(aws):
+    """moto has no UpdateJob: the JobUpdate is built from moto's real GetJob answer and checked as a value."""
+    from platform_assets.aws.runners import check_glue_script
+
+    glue = boto3.client("glue", endpoint_url=aws["endpoint"])
+    name = f"omnilake-{uuid.uuid4().hex[:6]}"
+    pkg = aws["package"]
+    glue.create_job(
+        Name=name,
+        Role=ROLE,
+        Command={"Name": "glueetl", "ScriptLocation": "s3://elsewhere/old_entrypoint.py"},
+        ExecutionClass="FLEX",
+        SecurityConfiguration="omnilake-kms",
+        Connections={"Connections": ["vpc"]},
+        MaxCapacity=10.0,
+    )
+    with pytest.raises(dg.Failure, match=f"omnilake aws package --glue-job {name}"):
+        check_glue_script(glue, name, pkg)
+    current = glue.get_job(JobName=name)["Job"]
+    update = packaging.job_update(current, packaging.glue_job_definition(pkg, role_arn=ROLE))
+    assert update["Command"]["ScriptLocation"] == pkg.entrypoint and update["WorkerType"] == "G.1X"
+    assert update["ExecutionClass"] == "FLEX" and update["SecurityConfiguration"] == "omnilake-kms"
+    assert update["Connections"] == {"Connections": ["vpc"]}
+    assert not {"Name", "CreatedOn", "LastModifiedOn", "MaxCapacity", "AllocatedCapacity"} & set(update)
+    kms = packaging.glue_job_definition(pkg, role_arn=ROLE, security_configuration="omnilake-kms-2")
+    assert packaging.job_update(current, kms)["SecurityConfiguration"] == "omnilake-kms-2"
+    # A job created from the package passes the check.
+    fresh = f"{name}-new"
+    assert packaging.ensure_glue_job(glue, fresh, packaging.glue_job_definition(pkg, role_arn=ROLE)) == "created"
+    check_glue_script(glue, fresh, pkg)
+
+
+def test_service_logs_use_the_kms_key_and_emr_its_own_service_role(aws):
+    from types import SimpleNamespace
+
+    from platform_assets.aws.runners import emr_run_job_flow_params, emr_serverless_start_params, glue_arguments
+
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234"
+    settings = {**aws["runner"], "emr_log_uri": "s3://logs/emr/", "sse_kms_key_id": key}
+    spec, pkg = SimpleNamespace(transform="ecommerce.silver_orders"), aws["package"]
+    serverless = emr_serverless_start_params(
+        SparkRunner(mode="emr-serverless", emr_serverless_application_id="app", **settings), pkg, spec
+    )
+    s3_logs = serverless["configurationOverrides"]["monitoringConfiguration"]["s3MonitoringConfiguration"]
+    assert s3_logs == {"logUri": "s3://logs/emr/", "encryptionKeyArn": key}
+    flow = emr_run_job_flow_params(SparkRunner(mode="emr", **settings), pkg, spec)
+    assert flow["LogUri"] == "s3://logs/emr/" and flow["LogEncryptionKmsKeyId"] == key
+    # The cluster's service role is its own setting, never the jobs' execution role.
+    assert flow["ServiceRole"] == "EMR_DefaultRole" and ROLE not in flow["ServiceRole"]
+    custom = SparkRunner(mode="emr", emr_service_role="omnilake-emr-service", **settings)
+    assert emr_run_job_flow_params(custom, pkg, spec)["ServiceRole"] == "omnilake-emr-service"
+    assert "--enable-glue-datacatalog" not in glue_arguments(pkg)

@@ -38,9 +38,9 @@ class GlueCatalogResource(dg.ConfigurableResource):
     database_prefix: str = "omnilake_"
 
     def client(self) -> Any:
-        import boto3
+        from platform_assets.aws.runners import aws_client
 
-        return boto3.client("glue", region_name=self.region or None, endpoint_url=self.endpoint_url or None)
+        return aws_client("glue", region=self.region, endpoint_url=self.endpoint_url)
 
     def database(self, domain: str) -> str:
         return f"{self.database_prefix}{domain}"
@@ -87,7 +87,13 @@ def table_input(ref: TableRef, location: str, schema: pa.Schema, partitions: Seq
         "TableType": "EXTERNAL_TABLE",
         "Parameters": {**DELTA_PARAMETERS, "omnilake.table": ref.path, "omnilake.delta_version": str(version)},
         "PartitionKeys": keys,
-        "StorageDescriptor": {"Columns": columns, "Location": location, **_PARQUET},
+        "StorageDescriptor": {
+            "Columns": columns,
+            "Location": location,
+            **_PARQUET,
+            # Spark's Hive client finds a `spark.sql.sources.provider` table's data under the serde's "path".
+            "SerdeInfo": {**_PARQUET["SerdeInfo"], "Parameters": {"serialization.format": "1", "path": location}},
+        },
     }
 
 

@@ -25,9 +25,12 @@ from typing import Any
 from platform_assets.aws.runners import (
     MANIFEST,
     Package,
+    aws_client,
+    emr_step_args,
     glue_arguments,
     spark_submit_parameters,
     split_s3,
+    submit_parameters_string,
 )
 from platform_assets.core.storage import enforce_sse_kms
 
@@ -144,9 +147,21 @@ def _exists(s3: Any, bucket: str, key: str) -> bool:
     return True
 
 
-def glue_job_definition(pkg: Package, *, role_arn: str, glue_version: str = "5.0", workers: int = 2) -> dict:
-    """`create_job` / `update_job` settings of the Glue job running the entrypoint (Python 3.11, Spark)."""
+def glue_job_definition(
+    pkg: Package,
+    *,
+    role_arn: str,
+    glue_version: str = "5.0",
+    workers: int = 2,
+    security_configuration: str | None = None,
+) -> dict:
+    """`create_job` / `update_job` settings of the Glue job running the entrypoint (Python 3.11, Spark).
+
+    `security_configuration` (OMNILAKE_GLUE_SECURITY_CONFIGURATION) is how Glue encrypts what the service
+    itself writes (logs, bookmarks, temp files) with SSE-KMS; the job's own S3 writes carry the key anyway."""
+    extra = {"SecurityConfiguration": security_configuration} if security_configuration else {}
     return {
+        **extra,
         "Role": role_arn,
         "Command": {"Name": "glueetl", "ScriptLocation": pkg.entrypoint, "PythonVersion": "3"},
         "DefaultArguments": {"--job-language": "python", **glue_arguments(pkg)},
@@ -167,8 +182,23 @@ def ensure_glue_job(glue: Any, name: str, definition: dict) -> str:
         return "created"
     if _contains(current, definition):
         return "unchanged"
-    glue.update_job(JobName=name, JobUpdate=definition)
+    glue.update_job(JobName=name, JobUpdate=job_update(current, definition))
     return "updated"
+
+
+# JobUpdate replaces the whole job: carry over what `get_job` returned (ExecutionClass, Connections,
+# SecurityConfiguration, ...) and lay this package's settings over it.
+JOB_UPDATE_FIELDS = (
+    "Description", "LogUri", "Role", "ExecutionProperty", "Command", "DefaultArguments", "NonOverridableArguments",
+    "Connections", "MaxRetries", "Timeout", "WorkerType", "NumberOfWorkers", "SecurityConfiguration",
+    "NotificationProperty", "GlueVersion", "ExecutionClass", "SourceControlDetails", "MaintenanceWindow",
+    "JobMode", "JobRunQueuingEnabled",
+)  # not MaxCapacity / AllocatedCapacity: Glue derives them from WorkerType x NumberOfWorkers
+
+
+def job_update(current: dict, definition: dict) -> dict:
+    update = {k: current[k] for k in JOB_UPDATE_FIELDS if current.get(k) is not None}
+    return {**update, **definition}
 
 
 def _contains(current: Any, wanted: Any) -> bool:
@@ -180,22 +210,19 @@ def _contains(current: Any, wanted: Any) -> bool:
 
 def job_parameters(pkg: Package) -> dict:
     """What each mode needs, as printed by `omnilake aws package`."""
-    submit = spark_submit_parameters(pkg)
     return {
         "OMNILAKE_AWS_ARTIFACTS": pkg.uri,
         "glue": {"ScriptLocation": pkg.entrypoint, "DefaultArguments": glue_arguments(pkg)},
         "emr-serverless": {
             "entryPoint": pkg.entrypoint,
-            "sparkSubmitParameters": " ".join(submit),
+            "sparkSubmitParameters": submit_parameters_string(spark_submit_parameters(pkg)),
         },
-        "emr": {"step_args": ["spark-submit", "--deploy-mode", "client", *submit, pkg.entrypoint]},
+        "emr": {"step_args": emr_step_args(pkg)},
     }
 
 
 def main(args: Any) -> int:
     """The `omnilake aws package` command (argparse namespace from platform_assets.cli)."""
-    import boto3
-
     from platform_assets import settings
 
     uri = args.uri or (f"s3://{args.bucket}/{(args.prefix or 'omnilake/packages').strip('/')}" if args.bucket else None)
@@ -203,7 +230,7 @@ def main(args: Any) -> int:
         print("omnilake aws package: give an s3:// URI or --bucket [--prefix]", file=sys.stderr)
         return 2
     endpoint = settings.aws_endpoint_url()
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=settings.aws_region())
+    s3 = aws_client("s3", region=settings.aws_region(), endpoint_url=endpoint)
     result = package(uri, s3=s3, sse_kms_key_id=settings.sse_kms_key_id(), deps_archive=args.deps_archive)
     state = "uploaded" if result.uploaded else "already present (same content hash)"
     print(f"job package {state}: {result.package.uri}", file=sys.stderr)
@@ -213,7 +240,10 @@ def main(args: Any) -> int:
         if not role:
             print("--glue-job needs --role-arn (or OMNILAKE_AWS_ROLE_ARN)", file=sys.stderr)
             return 2
-        glue = boto3.client("glue", endpoint_url=endpoint, region_name=settings.aws_region())
-        out["glue"]["job"] = {args.glue_job: ensure_glue_job(glue, args.glue_job, glue_job_definition(result.package, role_arn=role))}
+        glue = aws_client("glue", region=settings.aws_region(), endpoint_url=endpoint)
+        definition = glue_job_definition(
+            result.package, role_arn=role, security_configuration=settings.glue_security_configuration()
+        )
+        out["glue"]["job"] = {args.glue_job: ensure_glue_job(glue, args.glue_job, definition)}
     print(json.dumps(out, indent=2))
     return 0

@@ -13,7 +13,6 @@ stock clients would report success with nothing materialized.
 from __future__ import annotations
 
 import json
-import shlex
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
 MANIFEST = "manifest.json"
 # Any Glue state outside these is terminal (SUCCEEDED, FAILED, STOPPED, TIMEOUT, ERROR, EXPIRED, ...).
 GLUE_ACTIVE = ("STARTING", "RUNNING", "STOPPING", "WAITING")
-SERVERLESS_FAILED = ("FAILED", "CANCELLED", "CANCELLING")
 SERVERLESS_WAITING = ("PENDING", "SUBMITTED", "SCHEDULED", "RUNNING", "QUEUED")
 CLUSTER_DONE = ("TERMINATED", "TERMINATED_WITH_ERRORS")
 STEP_DONE = ("COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED")
@@ -104,10 +102,15 @@ class PrefixedS3MessageReader(PipesS3MessageReader):
             yield out
 
 
-def aws_client(runner: "SparkRunner", service: str) -> Any:
+def aws_client(service: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
+    """The one boto3 client factory of the AWS modules (runners, packaging, catalog)."""
     import boto3
 
-    return boto3.client(service, region_name=runner.region or None, endpoint_url=runner.endpoint_url or None)
+    return boto3.client(service, region_name=region or None, endpoint_url=endpoint_url or None)
+
+
+def runner_client(runner: "SparkRunner", service: str) -> Any:
+    return aws_client(service, region=runner.region, endpoint_url=runner.endpoint_url)
 
 
 def pipes_io(runner: "SparkRunner", s3: Any) -> tuple[PipesS3ContextInjector, PrefixedS3MessageReader]:
@@ -160,11 +163,8 @@ class Package:
 # ---- job parameters per mode (also printed by `omnilake aws package`) --------------------------------
 def glue_arguments(package: Package, spark_conf: dict[str, str] | None = None) -> dict[str, str]:
     """Glue job arguments: the wheel on the Python path, the runtime requirements pip-installed."""
-    args = {
-        "--extra-py-files": package.python_path,
-        "--datalake-formats": "delta",
-        "--enable-glue-datacatalog": "true",
-    }
+    # No --enable-glue-datacatalog: the job reads and writes Delta paths, never the metastore.
+    args = {"--extra-py-files": package.python_path, "--datalake-formats": "delta"}
     if package.requirements:
         args["--additional-python-modules"] = ",".join(package.requirements)
     conf = [f"{k}={v}" for k, v in (spark_conf or {}).items()]
@@ -174,24 +174,65 @@ def glue_arguments(package: Package, spark_conf: dict[str, str] | None = None) -
     return args
 
 
-def spark_submit_parameters(package: Package, spark_conf: dict[str, str] | None = None) -> list[str]:
-    """spark-submit options for EMR / EMR Serverless: the wheel via --py-files, deps via an archive."""
+ENV_PYTHON = "./environment/bin/python"  # the deps archive, unpacked as ./environment in each container
+
+
+def spark_submit_parameters(
+    package: Package, spark_conf: dict[str, str] | None = None, *, mode: str = "emr-serverless"
+) -> list[str]:
+    """spark-submit options for EMR / EMR Serverless: the wheel via --py-files, deps via an archive.
+
+    The archive is unpacked only inside YARN / serverless containers, so the driver must run in one too:
+    EMR Serverless takes `spark.emr-serverless.driverEnv.*`, EMR on EC2 runs `--deploy-mode cluster` with
+    `spark.yarn.appMasterEnv.*` (the application master hosts the driver)."""
     params = ["--py-files", package.python_path]
     conf = dict(spark_conf or {})
     if package.deps_archive:
         conf.setdefault("spark.archives", f"{package.deps_archive}#environment")
-        conf.setdefault("spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON", "./environment/bin/python")
-        conf.setdefault("spark.emr-serverless.driverEnv.PYSPARK_PYTHON", "./environment/bin/python")
-        conf.setdefault("spark.executorEnv.PYSPARK_PYTHON", "./environment/bin/python")
+        if mode == "emr-serverless":
+            conf.setdefault("spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON", ENV_PYTHON)
+            conf.setdefault("spark.emr-serverless.driverEnv.PYSPARK_PYTHON", ENV_PYTHON)
+        else:
+            conf.setdefault("spark.yarn.appMasterEnv.PYSPARK_PYTHON", ENV_PYTHON)
+        conf.setdefault("spark.executorEnv.PYSPARK_PYTHON", ENV_PYTHON)
     for key, value in conf.items():
         params += ["--conf", f"{key}={value}"]
     return params
+
+
+def submit_parameters_string(params: list[str]) -> str:
+    """EMR Serverless `sparkSubmitParameters`: split on spaces by the service and never unquoted, so a
+    plain space join (no shell quoting: `spark.archives=...#environment` must stay bare) and no value
+    may contain whitespace."""
+    bad = [p for p in params if not p or any(c.isspace() for c in p)]
+    if bad:
+        raise ValueError(f"sparkSubmitParameters values must not be empty or contain whitespace: {bad}")
+    return " ".join(params)
+
+
+def require_deps_archive(package: Package, mode: str) -> None:
+    if not package.deps_archive:
+        raise dg.Failure(
+            f"OMNILAKE_SPARK={mode}: the job package at {package.uri} has no dependency archive, so the job "
+            "could not import dagster_pipes / deltalake; build one (venv-pack on the EMR image, Python 3.11) "
+            "and re-run `omnilake aws package --deps-archive s3://...` (see docs/aws.md)"
+        )
 
 
 def glue_start_params(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
     if not runner.glue_job_name:
         raise dg.Failure("OMNILAKE_SPARK=glue needs OMNILAKE_GLUE_JOB_NAME (create it: see docs/aws.md)")
     return {"JobName": runner.glue_job_name, "Arguments": glue_arguments(package, runner.spark_conf)}
+
+
+def check_glue_script(glue: Any, job_name: str, package: Package) -> None:
+    """StartJobRun cannot override ScriptLocation: the job itself must point at this package's entrypoint."""
+    script = glue.get_job(JobName=job_name)["Job"]["Command"].get("ScriptLocation")
+    if script != package.entrypoint:
+        raise dg.Failure(
+            f"Glue job {job_name} runs {script}, not the package's entrypoint {package.entrypoint}: re-run "
+            f"`omnilake aws package --glue-job {job_name}` to point the job at this package"
+        )
 
 
 def emr_serverless_start_params(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
@@ -207,32 +248,34 @@ def emr_serverless_start_params(runner: "SparkRunner", package: Package, spec: J
             "sparkSubmit": {
                 "entryPoint": package.entrypoint,
                 "entryPointArguments": [],
-                "sparkSubmitParameters": shlex.join(spark_submit_parameters(package, runner.spark_conf)),
+                "sparkSubmitParameters": submit_parameters_string(spark_submit_parameters(package, runner.spark_conf)),
             }
         },
     }
     if runner.emr_log_uri:
-        params["configurationOverrides"] = {
-            "monitoringConfiguration": {"s3MonitoringConfiguration": {"logUri": runner.emr_log_uri}}
-        }
+        monitoring = {"logUri": runner.emr_log_uri}
+        if runner.sse_kms_key_id:
+            monitoring["encryptionKeyArn"] = runner.sse_kms_key_id  # the service's logs under the lake's key
+        params["configurationOverrides"] = {"monitoringConfiguration": {"s3MonitoringConfiguration": monitoring}}
     return params
 
 
-def emr_step(runner: "SparkRunner", package: Package, spec: JobSpec, extra_args: list[str] = ()) -> dict:
+def emr_step_args(package: Package, spark_conf: dict[str, str] | None = None) -> list[str]:
+    """The EMR step's command: cluster deploy mode, so the driver runs in a YARN container with the archive."""
+    return [
+        "spark-submit",
+        "--deploy-mode",
+        "cluster",
+        *spark_submit_parameters(package, spark_conf, mode="emr"),
+        package.entrypoint,
+    ]
+
+
+def emr_step(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
     return {
         "Name": f"omnilake:{spec.transform}"[:256],
         "ActionOnFailure": "CONTINUE" if runner.emr_cluster_id else "TERMINATE_CLUSTER",
-        "HadoopJarStep": {
-            "Jar": "command-runner.jar",
-            "Args": [
-                "spark-submit",
-                "--deploy-mode",
-                "client",
-                *spark_submit_parameters(package, runner.spark_conf),
-                package.entrypoint,
-                *extra_args,
-            ],
-        },
+        "HadoopJarStep": {"Jar": "command-runner.jar", "Args": emr_step_args(package, runner.spark_conf)},
     }
 
 
@@ -256,11 +299,13 @@ def emr_run_job_flow_params(runner: "SparkRunner", package: Package, spec: JobSp
         },
         "Steps": [emr_step(runner, package, spec)],
         "JobFlowRole": runner.emr_instance_profile,
-        "ServiceRole": runner.role_arn or "EMR_DefaultRole",
+        "ServiceRole": runner.emr_service_role,
         "VisibleToAllUsers": True,
     }
     if runner.emr_log_uri:
         params["LogUri"] = runner.emr_log_uri
+        if runner.sse_kms_key_id:
+            params["LogEncryptionKmsKeyId"] = runner.sse_kms_key_id  # the cluster's logs under the lake's key
     return params
 
 
@@ -395,23 +440,27 @@ def run_on_aws(runner: "SparkRunner", context: dg.AssetExecutionContext, spec: J
             f"OMNILAKE_SPARK={runner.mode} needs OMNILAKE_AWS_ARTIFACTS: the s3:// URI printed by "
             "`omnilake aws package`"
         )
-    s3 = enforce_sse_kms(aws_client(runner, "s3"), runner.sse_kms_key_id)
+    s3 = enforce_sse_kms(runner_client(runner, "s3"), runner.sse_kms_key_id)
     package = Package.load(s3, runner.artifacts_uri)
     injector, reader = pipes_io(runner, s3)
     extras = {SPEC_EXTRA: spec.to_dict()}
     if runner.mode == "glue":
+        glue = runner_client(runner, "glue")
+        start_params = glue_start_params(runner, package, spec)
+        check_glue_script(glue, runner.glue_job_name, package)
         client: Any = GlueClient(
-            client=aws_client(runner, "glue"),
+            client=glue,
             context_injector=injector,
             message_reader=reader,
             poll_interval=runner.poll_interval,
         )
         invocation = client.run(
-            context=context, start_job_run_params=glue_start_params(runner, package, spec), extras=extras
+            context=context, start_job_run_params=start_params, extras=extras
         )
     elif runner.mode == "emr-serverless":
+        require_deps_archive(package, runner.mode)
         client = EMRServerlessClient(
-            client=aws_client(runner, "emr-serverless"),
+            client=runner_client(runner, "emr-serverless"),
             context_injector=injector,
             message_reader=reader,
             poll_interval=runner.poll_interval,
@@ -420,8 +469,9 @@ def run_on_aws(runner: "SparkRunner", context: dg.AssetExecutionContext, spec: J
             context=context, start_job_run_params=emr_serverless_start_params(runner, package, spec), extras=extras
         )
     elif runner.mode == "emr" and runner.emr_cluster_id:
+        require_deps_archive(package, runner.mode)
         client = EMRStepClient(
-            client=aws_client(runner, "emr"),
+            client=runner_client(runner, "emr"),
             context_injector=injector,
             message_reader=reader,
             poll_interval=runner.poll_interval,
@@ -430,8 +480,9 @@ def run_on_aws(runner: "SparkRunner", context: dg.AssetExecutionContext, spec: J
             context=context, cluster_id=runner.emr_cluster_id, step=emr_step(runner, package, spec), extras=extras
         )
     elif runner.mode == "emr":
+        require_deps_archive(package, runner.mode)
         client = EMRClient(
-            client=aws_client(runner, "emr"),
+            client=runner_client(runner, "emr"),
             context_injector=injector,
             message_reader=reader,
             poll_interval=runner.poll_interval,

@@ -77,7 +77,7 @@ def run(pipes: PipesContext) -> None:
             passed=outcome.passed,
             severity=outcome.severity,
             metadata=check_metadata(outcome),
-            asset_key="/".join(outcome.table.split("/")),
+            asset_key=outcome.table,
         )
     for table, metadata in outputs_metadata(result, spec.lake).items():
         pipes.report_asset_materialization(asset_key=table, metadata=metadata)
