@@ -11,33 +11,12 @@ from __future__ import annotations
 
 import dagster as dg
 
+from platform_assets import jobs
 from platform_assets.ad_attribution.assets import assets, bronze_assets
 from platform_assets.ad_attribution.sources import DOMAIN, SOURCES
-from sensors.landing import build_landing_sensor
 
-TAGS = {"omnilake/domain": DOMAIN}
-
-# Everything of the domain for a range of days, in one run (what `omnilake run` launches).
-domain_job = dg.define_asset_job(
-    name=f"{DOMAIN}_job",
-    selection=dg.AssetSelection.groups(DOMAIN),
-    tags=TAGS,
-    description="Every ad_attribution asset for the selected days (a range is one run).",
-)
-
-
-def _landing_job(source_name: str, bronze: dg.AssetsDefinition) -> dg.UnresolvedAssetJobDefinition:
-    # A file refreshes its bronze partitions and everything downstream of them (same days).
-    return dg.define_asset_job(
-        name=f"{DOMAIN}_{source_name}_landing_job",
-        selection=dg.AssetSelection.assets(*bronze.keys).downstream(),
-        tags=TAGS,
-        description=f"Ingest new {source_name} files and refresh what depends on them.",
-    )
-
-
-landing_jobs = [_landing_job(s.name, b) for s, b in zip(SOURCES, bronze_assets)]
-landing_sensors = [build_landing_sensor(s, j) for s, j in zip(SOURCES, landing_jobs)]
+domain_job = jobs.domain_job(DOMAIN, "Every ad_attribution asset for the selected days (a range is one run).")
+landing_jobs, landing_sensors = jobs.landing_jobs_and_sensors(SOURCES, bronze_assets)
 
 # Evaluates the gold assets' `late_upstream` condition: after a late ad event for D has been ingested, it
 # requests order_attribution and campaign_roas for D+1..D+7 (D itself was in the landing run). Running by
@@ -46,7 +25,7 @@ landing_sensors = [build_landing_sensor(s, j) for s, j in zip(SOURCES, landing_j
 automation_sensor = dg.AutomationConditionSensorDefinition(
     f"{DOMAIN}_late_events",
     target=dg.AssetSelection.groups(DOMAIN),
-    run_tags=TAGS,
+    run_tags=jobs.tags(DOMAIN),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description=(

@@ -7,14 +7,12 @@ partition_dates`); a range of days is one run.
 
 import dagster as dg
 
+from platform_assets import jobs
 from platform_assets.journeys.assets import assets
 from platform_assets.journeys.sources import DOMAIN
 
-domain_job = dg.define_asset_job(
-    name=f"{DOMAIN}_job",
-    selection=dg.AssetSelection.groups(DOMAIN),
-    tags={"omnilake/domain": DOMAIN},
-    description="Extract, build journeys, attribute, report, export and write back, for the selected days.",
+domain_job = jobs.domain_job(
+    DOMAIN, "Extract, build journeys, attribute, report, export and write back, for the selected days."
 )
 
 defs = dg.Definitions(assets=assets, jobs=[domain_job])

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from platform_assets import jobs
 from platform_assets.restaurants.assets import (
     assets,
     bronze_date_dim,
@@ -13,34 +14,13 @@ from platform_assets.restaurants.assets import (
     bronze_order_items,
 )
 from platform_assets.restaurants.sources import DATE_DIM, DOMAIN, ORDER_ITEM_OPTIONS, ORDER_ITEMS
-from sensors.landing import build_landing_sensor
 
-# Everything of the domain for a range of days, in one run (what `omnilake run` and the schedule launch).
-domain_job = dg.define_asset_job(
-    name=f"{DOMAIN}_job",
-    selection=dg.AssetSelection.groups(DOMAIN),
-    tags={"omnilake/domain": DOMAIN},
-    description="Every restaurants asset for the selected days (a range is one run), marts and warehouse.",
+domain_job = jobs.domain_job(
+    DOMAIN, "Every restaurants asset for the selected days (a range is one run), marts and warehouse."
 )
-
-
-def _landing_job(source_name: str, bronze: dg.AssetsDefinition) -> dg.UnresolvedAssetJobDefinition:
-    # A file refreshes its bronze partitions and everything downstream of them (silver, marts, warehouse).
-    return dg.define_asset_job(
-        name=f"{DOMAIN}_{source_name}_landing_job",
-        selection=dg.AssetSelection.assets(*bronze.keys).downstream(),
-        tags={"omnilake/domain": DOMAIN},
-        description=f"Ingest new {source_name} files and refresh what depends on them.",
-    )
-
-
-landing_jobs = [
-    _landing_job(s.name, b)
-    for s, b in ((ORDER_ITEMS, bronze_order_items), (ORDER_ITEM_OPTIONS, bronze_order_item_options), (DATE_DIM, bronze_date_dim))
-]
-landing_sensors = [
-    build_landing_sensor(s, j) for s, j in zip((ORDER_ITEMS, ORDER_ITEM_OPTIONS, DATE_DIM), landing_jobs)
-]
+landing_jobs, landing_sensors = jobs.landing_jobs_and_sensors(
+    (ORDER_ITEMS, ORDER_ITEM_OPTIONS, DATE_DIM), (bronze_order_items, bronze_order_item_options, bronze_date_dim)
+)
 
 
 @dg.schedule(
@@ -52,7 +32,7 @@ landing_sensors = [
 )
 def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
-    return dg.RunRequest(run_key=f"{DOMAIN}-{day}", partition_key=day, tags={"omnilake/domain": DOMAIN})
+    return dg.RunRequest(run_key=f"{DOMAIN}-{day}", partition_key=day, tags=jobs.tags(DOMAIN))
 
 
 defs = dg.Definitions(assets=assets, jobs=[domain_job, *landing_jobs], sensors=landing_sensors, schedules=[daily_schedule])
