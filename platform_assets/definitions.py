@@ -7,7 +7,6 @@ Loading this module starts no Spark and reads no data: resources are configured 
 from __future__ import annotations
 
 import importlib
-import os
 
 import dagster as dg
 
@@ -18,6 +17,7 @@ from resources.lake import LakeResource
 from resources.notifier import notifier_from_env
 from resources.object_store import ObjectStoreResource
 from resources.pii import PiiVault
+from resources.secrets import secret_from_env
 from resources.spark import SparkRunner
 from resources.warehouse import WarehouseResource
 from sensors.reload import build_reload_sensor
@@ -35,21 +35,15 @@ def resources_from_env() -> dict:
         "landing": ObjectStoreResource(
             root=settings.landing_root(), endpoint_url=endpoint, sse_kms_key_id=settings.sse_kms_key_id()
         ),
-        "warehouse": WarehouseResource(url=_secret("OMNILAKE_WAREHOUSE_URL", settings.warehouse_url())),
-        "journeys_db": WarehouseResource(url=_secret("OMNILAKE_JOURNEYS_DB_URL", settings.journeys_db_url())),
+        "warehouse": WarehouseResource(url=secret_from_env("OMNILAKE_WAREHOUSE_URL", settings.warehouse_url())),
+        "journeys_db": WarehouseResource(url=secret_from_env("OMNILAKE_JOURNEYS_DB_URL", settings.journeys_db_url())),
         "ihc": ihc_from_env(),
         # Without OMNILAKE_PII_KEY the development key tokenises (ingestion warns about it).
-        "pii": PiiVault(key=_secret("OMNILAKE_PII_KEY", settings.DEV_PII_KEY)),
+        "pii": PiiVault(key=secret_from_env("OMNILAKE_PII_KEY", settings.DEV_PII_KEY)),
         **_glue_catalog_resources(),
         # Where persistent failures are reported: log, SNS topic or Slack webhook (sensors/reload.py).
         "notifier": notifier_from_env(),
     }
-
-
-def _secret(name: str, default: str):
-    """A setting that may carry a secret (a password in a URL, a key): an EnvVar when set, so its value is
-    never a plain config value in the UI or run storage; else the embedded development default."""
-    return dg.EnvVar(name) if os.environ.get(name) else default
 
 
 def _glue_catalog_resources() -> dict:

@@ -325,9 +325,10 @@ def ihc_from_env() -> IHCResource:
     """The IHC resource from IHC_API_KEY (an EnvVar: never a plain value), IHC_CONV_TYPE_ID, IHC_API_URL."""
     import os
 
-    key = dg.EnvVar("IHC_API_KEY") if os.environ.get("IHC_API_KEY") else None
+    from resources.secrets import secret_from_env
+
     return IHCResource(
-        api_key=key,
+        api_key=secret_from_env("IHC_API_KEY"),
         conv_type_id=os.environ.get("IHC_CONV_TYPE_ID") or None,
         api_url=os.environ.get("IHC_API_URL") or DEFAULT_URL,
     )
