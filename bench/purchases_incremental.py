@@ -91,7 +91,7 @@ def main() -> int:
     from platform_assets.definitions import build_definitions
     from resources.lake import LakeResource
     from resources.object_store import ObjectStoreResource
-    from resources.spark import SparkRunner
+    from resources.spark import spark_engine
     from resources.warehouse import WarehouseResource
 
     days = max(1, args.history // args.per_day)
@@ -107,7 +107,7 @@ def main() -> int:
 
     defs = build_definitions(
         {
-            "spark": SparkRunner(mode="local"),
+            "spark": spark_engine("sail"),
             "lake": LakeResource(root=str(home / "lake")),
             "landing": ObjectStoreResource(root=str(landing)),
             "warehouse": WarehouseResource(url=f"sqlite:///{home / 'warehouse.db'}"),

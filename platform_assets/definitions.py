@@ -18,7 +18,7 @@ from resources.notifier import notifier_from_env
 from resources.object_store import ObjectStoreResource
 from resources.pii import PiiVault
 from resources.secrets import secret_from_env
-from resources.spark import SparkRunner
+from resources.spark import engine_from_env
 from resources.warehouse import WarehouseResource
 from sensors.reload import build_reload_sensor
 
@@ -26,7 +26,7 @@ from sensors.reload import build_reload_sensor
 def resources_from_env() -> dict:
     endpoint = settings.s3_endpoint_url()
     return {
-        "spark": SparkRunner(mode=settings.spark_mode(), **settings.spark_runner_aws()),
+        "spark": engine_from_env(),
         "lake": LakeResource(
             root=settings.lake_root(),
             endpoint_url=endpoint,

@@ -18,7 +18,7 @@ from platform_assets.core.lake import TableRef
 from platform_assets.core.sources import Source
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import SparkEngine
 
 # Today's partition exists too: a file landing today for today can be processed today.
 DAILY = dg.DailyPartitionsDefinition(start_date=settings.start_date(), end_offset=1)
@@ -171,7 +171,7 @@ def spark_asset(
         op_tags={"omnilake/domain": group},
     )
     def _asset(
-        context: dg.AssetExecutionContext, spark: SparkRunner, lake: LakeResource, landing: ObjectStoreResource
+        context: dg.AssetExecutionContext, spark: SparkEngine, lake: LakeResource, landing: ObjectStoreResource
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         days = partition_days(context)
         spec = JobSpec(

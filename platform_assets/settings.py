@@ -11,7 +11,8 @@ import warnings
 from pathlib import Path
 
 DEFAULT_START_DATE = "2025-01-01"
-SPARK_MODES = ("local", "subprocess", "glue", "emr-serverless", "emr")
+# The engines of resources/spark.py; `sail` (embedded) is the default.
+SPARK_MODES = ("sail", "local", "connect", "subprocess", "glue", "emr-serverless", "emr")
 # A development-only HMAC key: good enough for a laptop demo, never for real card numbers.
 DEV_PII_KEY = "omnilake-development-pii-key-do-not-use-in-production"
 
@@ -51,10 +52,15 @@ def journeys_db_url() -> str:
 
 
 def spark_mode() -> str:
-    mode = _env("OMNILAKE_SPARK") or "local"
+    mode = _env("OMNILAKE_SPARK") or "sail"
     if mode not in SPARK_MODES:
         raise ValueError(f"OMNILAKE_SPARK={mode!r} is not one of {', '.join(SPARK_MODES)}")
     return mode
+
+
+def spark_remote() -> str | None:
+    """OMNILAKE_SPARK_REMOTE: the Spark Connect URL of OMNILAKE_SPARK=connect (sc://host:15002)."""
+    return _env("OMNILAKE_SPARK_REMOTE")
 
 
 def start_date() -> str:
@@ -142,8 +148,8 @@ def glue_database_prefix() -> str:
     return _env("OMNILAKE_GLUE_DATABASE_PREFIX") or "omnilake_"
 
 
-def spark_runner_aws() -> dict:
-    """The SparkRunner fields of the AWS modes that are set in the environment (the rest keep defaults)."""
+def spark_engine_aws() -> dict:
+    """The AWS engines' fields that are set in the environment (the rest keep defaults)."""
     values = {
         "region": aws_region(),
         "endpoint_url": aws_endpoint_url(),

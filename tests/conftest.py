@@ -58,8 +58,10 @@ def s3_bucket(s3_endpoint: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Spark and the platform environment. One local SparkSession for the whole test session: the platform's
-# in-process runner picks the same session up, as a Dagster run does.
+# Spark and the platform environment. The tests run on the embedded default engine, Sail: one server and one
+# session for the whole test session, which the platform's in-process engine picks up, as a Dagster run
+# does. Classic Spark runs out of process (spark-submit, the AWS fakes, the parity suite): PySpark 3.5 holds
+# Connect or classic sessions in one process, never both.
 # ---------------------------------------------------------------------------------------------------------
 from pathlib import Path  # noqa: E402
 
@@ -69,9 +71,9 @@ SHARED_DATA = REPO.parent / "shared" / "data" / "external"
 
 @pytest.fixture(scope="session")
 def spark():
-    from platform_assets.core.spark import local_session
+    from platform_assets.core.spark import sail_session
 
-    return local_session()
+    return sail_session()
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def frames(spark):
 def attribution(spark, frames):
     """order_attribution over every scenario (late click included), checked against its contract."""
     events, orders = frames
-    gold = transforms.order_attribution({"orders": orders, "ad_events": events}, ctx(spark))["gold"].localCheckpoint()
+    gold = transforms.order_attribution({"orders": orders, "ad_events": events}, ctx(spark))["gold"].persist()
     outcome = contract_outcome("gold/ad_attribution/order_attribution", checks.OrderAttribution, gold)
     assert (outcome.passed, outcome.metadata["failures"]) == (True, [])
     return gold, by_order(gold.collect())
@@ -186,7 +186,7 @@ def roas(spark, frames, attribution):
     gold_attr, _ = attribution
     gold = transforms.campaign_roas(
         {"ad_events": events.where(f"dt = '{D}'"), "attribution": gold_attr.where(f"dt = '{D}'")}, ctx(spark)
-    )["gold"].localCheckpoint()
+    )["gold"].persist()
     outcome = contract_outcome("gold/ad_attribution/campaign_roas", checks.CampaignRoas, gold)
     assert (outcome.passed, outcome.metadata["failures"]) == (True, [])
     return gold, {(r["campaign_id"], r["channel"]): r.asDict() for r in gold.collect()}

@@ -23,7 +23,7 @@ from platform_assets.core.rules import SUPERSEDED
 from platform_assets.definitions import build_definitions
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 
 pytestmark = pytest.mark.spark
 
@@ -36,7 +36,7 @@ CAMPAIGN_ROAS = dg.AssetKey(["gold", "ad_attribution", "campaign_roas"])
 def make_defs(home: Path) -> dg.Definitions:
     return build_definitions(
         {
-            "spark": SparkRunner(mode="local"),
+            "spark": spark_engine("sail"),
             "lake": LakeResource(root=str(home / "lake")),
             "landing": ObjectStoreResource(root=str(home / "landing")),
         }

@@ -102,7 +102,7 @@ def bronze(spark, source: Source, rows: list[dict]):
 
 def split(spark, fn, model, source, rows):
     out = fn({"bronze": bronze(spark, source, rows)}, TransformContext(spark, [DT], {}, lake=None))
-    silver = out["silver"].localCheckpoint()
+    silver = out["silver"].persist()
     outcome = contract_outcome(f"silver/ad_attribution/{source.name}", model, silver)
     assert (outcome.passed, outcome.metadata["failures"]) == (True, [])
     quarantine = {r["_row"]: r["_rules_failed"] for r in out["quarantine"].collect()}

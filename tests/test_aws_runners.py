@@ -33,7 +33,7 @@ from platform_assets.core.spark import submit_conf_args
 from platform_assets.ecommerce.sources import ORDERS
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner, spark_submit
+from resources.spark import SparkEngine, spark_engine, spark_submit
 
 pytestmark = pytest.mark.spark
 
@@ -300,7 +300,7 @@ def moto_modes(monkeypatch):
     state_manager.unset_transition("glue::job_run")
 
 
-def prepare(mode: str, aws: dict, **settings) -> SparkRunner:
+def prepare(mode: str, aws: dict, **settings) -> SparkEngine:
     extra = dict(settings)
     if mode == "glue":
         glue = boto3.client("glue", endpoint_url=aws["endpoint"])
@@ -316,15 +316,15 @@ def prepare(mode: str, aws: dict, **settings) -> SparkRunner:
             JobFlowRole="EMR_EC2_DefaultRole",
             ServiceRole="EMR_DefaultRole",
         )
-        return SparkRunner(mode="emr", emr_cluster_id=cluster["JobFlowId"], **aws["runner"], **extra)
+        return spark_engine("emr", emr_cluster_id=cluster["JobFlowId"], **aws["runner"], **extra)
     elif mode == "emr-serverless":
         client = boto3.client("emr-serverless", endpoint_url=aws["endpoint"])
         app = client.create_application(name=f"omnilake-{uuid.uuid4().hex[:6]}", releaseLabel="emr-7.5.0", type="SPARK")
         extra["emr_serverless_application_id"] = app["applicationId"]
-    return SparkRunner(mode=mode, **aws["runner"], **extra)
+    return spark_engine(mode, **aws["runner"], **extra)
 
 
-def materialize(runner: SparkRunner, aws: dict, compute: FakeCompute):
+def materialize(runner: SparkEngine, aws: dict, compute: FakeCompute):
     from platform_assets.ecommerce.assets import silver_orders
 
     compute.start()
@@ -425,7 +425,7 @@ def test_a_run_that_never_speaks_pipes_fails_the_step(mode, aws, moto_modes):
 def test_missing_settings_fail_clearly(aws):
     from platform_assets.ecommerce.assets import silver_orders
 
-    runner = SparkRunner(mode="glue", **{**aws["runner"], "artifacts_uri": None})
+    runner = spark_engine("glue", **{**aws["runner"], "artifacts_uri": None})
     result = dg.materialize(
         [silver_orders],
         partition_key=DT,
@@ -433,7 +433,7 @@ def test_missing_settings_fail_clearly(aws):
         raise_on_error=False,
     )
     assert "OMNILAKE_AWS_ARTIFACTS" in failure_message(result)
-    runner = SparkRunner(mode="glue", **aws["runner"])  # no Glue job name
+    runner = spark_engine("glue", **aws["runner"])  # no Glue job name
     result = dg.materialize(
         [silver_orders],
         partition_key=DT,
@@ -523,14 +523,14 @@ def test_service_logs_use_the_kms_key_and_emr_its_own_service_role(aws):
     settings = {**aws["runner"], "emr_log_uri": "s3://logs/emr/", "sse_kms_key_id": key}
     spec, pkg = SimpleNamespace(transform="ecommerce.silver_orders"), aws["package"]
     serverless = emr_serverless_start_params(
-        SparkRunner(mode="emr-serverless", emr_serverless_application_id="app", **settings), pkg, spec
+        spark_engine("emr-serverless", emr_serverless_application_id="app", **settings), pkg, spec
     )
     s3_logs = serverless["configurationOverrides"]["monitoringConfiguration"]["s3MonitoringConfiguration"]
     assert s3_logs == {"logUri": "s3://logs/emr/", "encryptionKeyArn": key}
-    flow = emr_run_job_flow_params(SparkRunner(mode="emr", **settings), pkg, spec)
+    flow = emr_run_job_flow_params(spark_engine("emr", **settings), pkg, spec)
     assert flow["LogUri"] == "s3://logs/emr/" and flow["LogEncryptionKmsKeyId"] == key
     # The cluster's service role is its own setting, never the jobs' execution role.
     assert flow["ServiceRole"] == "EMR_DefaultRole" and ROLE not in flow["ServiceRole"]
-    custom = SparkRunner(mode="emr", emr_service_role="omnilake-emr-service", **settings)
+    custom = spark_engine("emr", emr_service_role="omnilake-emr-service", **settings)
     assert emr_run_job_flow_params(custom, pkg, spec)["ServiceRole"] == "omnilake-emr-service"
     assert "--enable-glue-datacatalog" not in glue_arguments(pkg)

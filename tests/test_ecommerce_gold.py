@@ -73,7 +73,7 @@ def products_frame(spark, rows=PRODUCTS):
 
 def run(spark, fn, model, **inputs):
     """(rows, dtypes) of the gold output, computed once; asserts the output passes its pandera contract."""
-    gold = fn(inputs, ctx(spark))["gold"].localCheckpoint()  # one job; pandera and collect reuse it
+    gold = fn(inputs, ctx(spark))["gold"].persist()  # one job; pandera and collect reuse it
     rows = gold.collect()
     outcome = contract_outcome(f"gold/ecommerce/{fn.__name__}", model, gold)
     assert (outcome.passed, outcome.metadata["failures"]) == (True, [])

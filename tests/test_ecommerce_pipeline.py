@@ -17,17 +17,17 @@ from platform_assets.definitions import build_definitions
 from platform_assets.ecommerce.generator import generate
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 SUPERSEDED = "superseded_by_later_delivery"
 
 
-def make_defs(home: Path, mode: str = "local") -> dg.Definitions:
+def make_defs(home: Path, mode: str = "sail") -> dg.Definitions:
     return build_definitions(
         {
-            "spark": SparkRunner(mode=mode),
+            "spark": spark_engine(mode),
             "lake": LakeResource(root=str(home / "lake")),
             "landing": ObjectStoreResource(root=str(home / "landing")),
         }

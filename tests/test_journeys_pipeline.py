@@ -15,7 +15,7 @@ from platform_assets.journeys.generator import generate
 from resources.ihc import IHCResource
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 from resources.warehouse import WarehouseResource
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -28,7 +28,7 @@ def make_defs(home: Path, url: str, ihc: IHCResource | None = None) -> dg.Defini
     from platform_assets.journeys.definitions import defs
 
     resources = {
-        "spark": SparkRunner(mode="local"),
+        "spark": spark_engine("sail"),
         "lake": LakeResource(root=str(home / "lake")),
         "landing": ObjectStoreResource(root=str(home / "landing")),
         "journeys_db": WarehouseResource(url=url),

@@ -14,7 +14,7 @@ from platform_assets.core.rules import SUPERSEDED
 from platform_assets.definitions import build_definitions
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 from resources.warehouse import WarehouseResource
 
 DAY = "2025-01-10"
@@ -54,7 +54,7 @@ def etlbad_run(tmp_path_factory, spark):
     fx.write_text("date,currency,aud_per_unit\n2023-01-02,USD,1.5\n")  # the assignment's USD x 1.5
     defs = build_definitions(
         {
-            "spark": SparkRunner(mode="local"),
+            "spark": spark_engine("sail"),
             "lake": LakeResource(root=str(home / "lake")),
             "landing": ObjectStoreResource(root=str(home / "landing")),
             "warehouse": WarehouseResource(url=f"sqlite:///{home / 'warehouse.db'}"),

@@ -25,7 +25,7 @@ from platform_assets.purchases.rules import PURCHASE_RULES
 from platform_assets.purchases.sources import PURCHASES
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 from resources.warehouse import WarehouseResource
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -59,7 +59,7 @@ def write_file(home: Path, day: str, name: str, lines: list[str], hour: int) -> 
 def make_defs(home: Path) -> dg.Definitions:
     return build_definitions(
         {
-            "spark": SparkRunner(mode="local"),
+            "spark": spark_engine("sail"),
             "lake": LakeResource(root=str(home / "lake")),
             "landing": ObjectStoreResource(root=str(home / "landing")),
             "warehouse": WarehouseResource(url=f"sqlite:///{home / 'warehouse.db'}"),

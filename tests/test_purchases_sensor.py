@@ -7,7 +7,7 @@ import dagster as dg
 from platform_assets.definitions import build_definitions
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 from resources.warehouse import WarehouseResource
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -29,7 +29,7 @@ def test_a_file_landing_in_s3_reaches_the_served_table_through_the_sensor(s3_buc
     warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     defs = build_definitions(
         {
-            "spark": SparkRunner(mode="local"),
+            "spark": spark_engine("sail"),
             "lake": LakeResource(root=str(tmp_path / "lake")),  # the lake can stay local
             "landing": landing,
             "warehouse": WarehouseResource(url=warehouse_url),

@@ -47,7 +47,7 @@ def orders_frame(spark, rows):
 
 
 def run(spark, fn, model, c=None, **inputs):
-    gold = fn(inputs, c or ctx(spark))["gold"].localCheckpoint()
+    gold = fn(inputs, c or ctx(spark))["gold"].persist()
     rows = [r.asDict() for r in gold.collect()]
     outcome = contract_outcome(f"gold/restaurants/{fn.__name__}", model, gold)
     assert (outcome.passed, outcome.metadata["failures"]) == (True, [])

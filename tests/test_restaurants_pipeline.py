@@ -21,7 +21,7 @@ from platform_assets.restaurants.marts import MARTS
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 from resources.pii import PiiVault
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 from resources.warehouse import WarehouseResource
 
 pytestmark = pytest.mark.spark
@@ -37,7 +37,7 @@ def make_defs(home: Path) -> dg.Definitions:
         domain.defs,
         dg.Definitions(
             resources={
-                "spark": SparkRunner(mode="local"),
+                "spark": spark_engine("sail"),
                 "lake": LakeResource(root=str(home / "lake")),
                 "landing": ObjectStoreResource(root=str(home / "landing")),
                 "warehouse": WarehouseResource(url=f"sqlite:///{home / 'warehouse.db'}"),
@@ -193,7 +193,7 @@ def test_the_ltv_mart_runs_the_same_under_spark_submit_through_pipes(pipeline):
     result = dg.materialize(
         [asset],
         resources={
-            "spark": SparkRunner(mode="subprocess"),
+            "spark": spark_engine("subprocess"),
             "lake": LakeResource(root=str(home / "lake")),
             "landing": ObjectStoreResource(root=str(home / "landing")),
         },

@@ -8,7 +8,7 @@ from platform_assets.core.lake import Lake, TableRef
 from platform_assets.medallion import Write, spark_asset
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkRunner
+from resources.spark import spark_engine
 
 TABLE = TableRef("gold", "wap", "daily_sales")
 
@@ -46,7 +46,7 @@ def materialize(tmp_path, revenue: float):
         [asset(revenue)],
         tags={"dagster/asset_partition_range_start": "2025-02-01", "dagster/asset_partition_range_end": "2025-02-02"},
         resources={
-            "spark": SparkRunner(mode="local"),
+            "spark": spark_engine("sail"),
             "lake": LakeResource(root=str(tmp_path / "lake")),
             "landing": ObjectStoreResource(root=str(tmp_path / "landing")),
         },

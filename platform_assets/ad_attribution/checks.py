@@ -13,6 +13,7 @@ import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
 from platform_assets.core.contracts import DT, MONEY, Lineage
+from platform_assets.core.spark import count_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
@@ -88,9 +89,9 @@ def one_row_per_order(
     """Every silver order of the run's days has exactly one attribution row, and no row lacks an order."""
     gold = outputs[output].select("order_id", "dt")
     orders = inputs["orders"].select("order_id", "dt")
-    missing = orders.join(gold, ["order_id", "dt"], "left_anti").count()
-    extra = gold.join(orders, ["order_id", "dt"], "left_anti").count()
-    rows, expected = gold.count(), orders.count()
+    missing = count_rows(orders.join(gold, ["order_id", "dt"], "left_anti"))
+    extra = count_rows(gold.join(orders, ["order_id", "dt"], "left_anti"))
+    rows, expected = count_rows(gold), count_rows(orders)
     return (missing == 0 and extra == 0 and rows == expected), {
         "orders": expected,
         "attribution_rows": rows,

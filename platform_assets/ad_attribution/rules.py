@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.rules import Rule, as_decimal, as_timestamp, blank, not_null_rule, type_rule, typed
+from platform_assets.core.rules import (
+    Rule,
+    as_decimal,
+    as_timestamp,
+    blank,
+    not_null_rule,
+    parsed,
+    type_rule,
+    typed,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
@@ -48,14 +57,16 @@ def _too_precise(name: str, scale: int) -> Rule:
     """A number with more decimals than the column keeps (a cast would round 12.345 to 12.35)."""
     from pyspark.sql import functions as F
 
-    exact = F.trim(F.col(name)).try_cast("decimal(38,12)")
+    exact = parsed(name, "decimal(38,12)")
     return Rule(f"{name}_max_{scale}_decimals", typed(name).isNotNull() & (exact != typed(name)))
 
 
 def ad_events():
     from pyspark.sql import functions as F
 
-    cost = F.when(blank("cost"), F.lit("0")).otherwise(F.trim(F.col("cost")))
+    cost_type = f"decimal({COST[0]},{COST[1]})"
+    # A blank cost is 0 (both branches typed alike: Sail refuses a when/otherwise of mixed types).
+    cost = F.when(blank("cost"), F.lit("0").cast(cost_type)).otherwise(parsed("cost", cost_type))
     typed_columns = {
         "event_id": _trimmed("event_id"),
         "user_id": _trimmed("user_id"),
@@ -63,7 +74,7 @@ def ad_events():
         "channel": F.lower(_trimmed("channel")),
         "event_type": F.lower(_trimmed("event_type")),
         "event_ts": as_timestamp("event_ts"),
-        "cost": cost.try_cast(f"decimal({COST[0]},{COST[1]})"),
+        "cost": cost,
     }
     rules = [
         not_null_rule("event_id"),

@@ -151,7 +151,7 @@ def glue_job_definition(
     pkg: Package,
     *,
     role_arn: str,
-    glue_version: str = "5.0",
+    glue_version: str = "5.1",
     workers: int = 2,
     security_configuration: str | None = None,
 ) -> dict:

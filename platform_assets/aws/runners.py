@@ -32,7 +32,7 @@ from platform_assets.core.execution import JobSpec
 from platform_assets.core.storage import enforce_sse_kms
 
 if TYPE_CHECKING:  # pragma: no cover
-    from resources.spark import SparkRunner
+    from resources.spark import AwsEngine
 
 MANIFEST = "manifest.json"
 # Any Glue state outside these is terminal (SUCCEEDED, FAILED, STOPPED, TIMEOUT, ERROR, EXPIRED, ...).
@@ -109,11 +109,11 @@ def aws_client(service: str, *, region: str | None = None, endpoint_url: str | N
     return boto3.client(service, region_name=region or None, endpoint_url=endpoint_url or None)
 
 
-def runner_client(runner: "SparkRunner", service: str) -> Any:
+def runner_client(runner: "AwsEngine", service: str) -> Any:
     return aws_client(service, region=runner.region, endpoint_url=runner.endpoint_url)
 
 
-def pipes_io(runner: "SparkRunner", s3: Any) -> tuple[PipesS3ContextInjector, PrefixedS3MessageReader]:
+def pipes_io(runner: "AwsEngine", s3: Any) -> tuple[PipesS3ContextInjector, PrefixedS3MessageReader]:
     if not runner.pipes_s3_uri:
         raise dg.Failure(f"OMNILAKE_SPARK={runner.mode} needs OMNILAKE_PIPES_S3 (s3://bucket/prefix for Pipes)")
     bucket, prefix = split_s3(runner.pipes_s3_uri)
@@ -219,7 +219,7 @@ def require_deps_archive(package: Package, mode: str) -> None:
         )
 
 
-def glue_start_params(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
+def glue_start_params(runner: "AwsEngine", package: Package, spec: JobSpec) -> dict:
     if not runner.glue_job_name:
         raise dg.Failure("OMNILAKE_SPARK=glue needs OMNILAKE_GLUE_JOB_NAME (create it: see docs/aws.md)")
     return {"JobName": runner.glue_job_name, "Arguments": glue_arguments(package, runner.spark_conf)}
@@ -235,7 +235,7 @@ def check_glue_script(glue: Any, job_name: str, package: Package) -> None:
         )
 
 
-def emr_serverless_start_params(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
+def emr_serverless_start_params(runner: "AwsEngine", package: Package, spec: JobSpec) -> dict:
     if not (runner.emr_serverless_application_id and runner.role_arn):
         raise dg.Failure(
             "OMNILAKE_SPARK=emr-serverless needs OMNILAKE_EMR_SERVERLESS_APP_ID and OMNILAKE_AWS_ROLE_ARN"
@@ -271,7 +271,7 @@ def emr_step_args(package: Package, spark_conf: dict[str, str] | None = None) ->
     ]
 
 
-def emr_step(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
+def emr_step(runner: "AwsEngine", package: Package, spec: JobSpec) -> dict:
     return {
         "Name": f"omnilake:{spec.transform}"[:256],
         "ActionOnFailure": "CONTINUE" if runner.emr_cluster_id else "TERMINATE_CLUSTER",
@@ -279,7 +279,7 @@ def emr_step(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
     }
 
 
-def emr_run_job_flow_params(runner: "SparkRunner", package: Package, spec: JobSpec) -> dict:
+def emr_run_job_flow_params(runner: "AwsEngine", package: Package, spec: JobSpec) -> dict:
     """A transient cluster: it runs the one step and terminates."""
     params: dict[str, Any] = {
         "Name": f"omnilake:{spec.transform}"[:256],
@@ -433,7 +433,7 @@ class EMRStepClient:
 
 
 # ---- the runner's entry -----------------------------------------------------------------------------------
-def run_on_aws(runner: "SparkRunner", context: dg.AssetExecutionContext, spec: JobSpec) -> list:
+def run_on_aws(runner: "AwsEngine", context: dg.AssetExecutionContext, spec: JobSpec) -> list:
     """Launch `spec` in the runner's AWS mode; return what the entrypoint reported through Pipes."""
     if not runner.artifacts_uri:
         raise dg.Failure(

@@ -44,7 +44,7 @@ def bronze_schema(source: Source) -> pa.Schema:
 
 def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
     """Transform `bronze`: parse every landing file of the source that feeds a partition in `ctx.dts`."""
-    from pyspark.sql.pandas.types import from_arrow_schema
+    from platform_assets.core.spark import arrow_to_spark
 
     declared = ctx.params["source"]
     source = Source(**{k: tuple(v) if isinstance(v, list) else v for k, v in declared.items()})
@@ -82,8 +82,4 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
     if source.bronze_transform:
         data, unparsed = load_object(source.bronze_transform)(data, unparsed)
         schema = data.schema
-    spark = ctx.spark
-    return {
-        "bronze": spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(schema)),
-        "unparsed": spark.createDataFrame(unparsed.to_pandas(), schema=from_arrow_schema(UNPARSED_SCHEMA)),
-    }
+    return {"bronze": arrow_to_spark(ctx.spark, data), "unparsed": arrow_to_spark(ctx.spark, unparsed)}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
+from platform_assets.core.spark import count_rows
+
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
@@ -17,6 +19,6 @@ def unique_key(
     from pyspark.sql import functions as F
 
     dupes = outputs[output].groupBy(*columns).count().where(F.col("count") > 1)
-    n = dupes.count()
+    n = count_rows(dupes)
     sample = [r.asDict() for r in dupes.orderBy(*columns).limit(5).collect()]
     return n == 0, {"duplicate_keys": n, "key": list(columns), "sample": [{k: str(v) for k, v in s.items()} for s in sample]}

@@ -84,6 +84,11 @@ def run(pipes: PipesContext) -> None:
 
 
 def main() -> int:
+    # Launched from a process that held a Spark Connect session (Sail), the environment may still say
+    # Connect mode; this job is classic Spark.
+    from platform_assets.core.spark import CONNECT_MODE_ENV
+
+    os.environ.pop(CONNECT_MODE_ENV, None)
     with open_pipes() as pipes:
         run(pipes)
     return 0

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
 from platform_assets.core.lake import Lake, TableRef, WriteResult
+from platform_assets.core.spark import to_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
@@ -219,8 +220,8 @@ def _write_upsert(lake: Lake, out: OutputSpec, upsert: Upsert) -> WriteResult:
     metadata = {k: str(v) for k, v in upsert.commit_metadata.items()}
     if upsert.full or not lake.exists(out.table):
         return lake.write(upsert.rows, out.table, None, partitioned=False, commit_metadata=metadata)
-    deletes = upsert.delete_keys.select(*out.key).toArrow() if upsert.delete_keys is not None else None
-    return lake.merge(upsert.rows.toArrow(), out.table, out.key, delete_keys=deletes, commit_metadata=metadata)
+    deletes = to_arrow(upsert.delete_keys.select(*out.key)) if upsert.delete_keys is not None else None
+    return lake.merge(to_arrow(upsert.rows), out.table, out.key, delete_keys=deletes, commit_metadata=metadata)
 
 
 def contract_outcome(table: str, model: Any, df: "DataFrame") -> CheckOutcome:

@@ -109,9 +109,22 @@ def delta_type_name(t: pa.DataType) -> str:
 
 
 def _nullable(schema: pa.Schema) -> pa.Schema:
-    # Spark marks aggregates non-nullable run by run; a stable, nullable table schema avoids spurious
-    # schema conflicts between runs.
-    return pa.schema([pa.field(f.name, f.type, True) for f in schema])
+    # Spark marks aggregates non-nullable run by run, and engines differ on nested nullability (Sail types
+    # an array of rule names `list<string not null>`, classic Spark `list<string>`): a table's schema is
+    # nullable all the way down, so it neither conflicts between runs nor depends on the engine.
+    return pa.schema([pa.field(f.name, _nullable_type(f.type), True) for f in schema])
+
+
+def _nullable_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_list(t):
+        return pa.list_(pa.field(t.value_field.name, _nullable_type(t.value_type), True))
+    if pa.types.is_large_list(t):
+        return pa.large_list(pa.field(t.value_field.name, _nullable_type(t.value_type), True))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _nullable_type(f.type), True) for f in t])
+    if pa.types.is_map(t):
+        return pa.map_(t.key_type, pa.field(t.item_field.name, _nullable_type(t.item_type), True))
+    return t
 
 
 class Lake:
@@ -204,27 +217,37 @@ class Lake:
     ) -> "DataFrame":
         """The table (or the given `dt` partitions of it) as a Spark DataFrame; `version` reads an older
         Delta version (time travel) instead of the current one."""
+        from pyspark.sql import functions as F
         from pyspark.sql.pandas.types import from_arrow_schema
+
+        from platform_assets.core.spark import arrow_to_spark, is_connect
 
         dt = self.delta(table, version)
         schema = pa.schema(dt.schema().to_arrow())
         partitioned = PARTITION_COLUMN in dt.metadata().partition_columns
         if not self.is_local:
             # Local Spark has no S3 filesystem (no s3a jars): read through delta-rs on the driver.
-            data = self.read_arrow(table, dts, version=version)
-            return spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(schema))
+            return arrow_to_spark(spark, self.read_arrow(table, dts, version=version))
+        names = [f.name for f in schema]
+        if is_connect(spark):
+            # Sail reads Delta natively; the version is pinned to the one delta-rs resolved, so the rows are
+            # those of one snapshot. (Sail does not recover `dt` from dt=... folders of a file list.)
+            df = spark.read.format("delta").option("versionAsOf", dt.version()).load(self.uri(table))
+            if partitioned and dts is not None:
+                df = df.where(F.col(PARTITION_COLUMN).isin(check_dts(dts)))
+            return df.select(*names)
         filters = self._filters(dt, dts)
         files = dt.file_uris(file_pruning_predicate=filters) if filters else dt.file_uris()
         if not files:
-            return spark.createDataFrame([], schema=from_arrow_schema(schema))
+            return spark.createDataFrame([], schema=from_arrow_schema(schema, prefer_timestamp_ntz=False))
         file_schema = pa.schema([f for f in schema if not (partitioned and f.name == PARTITION_COLUMN)])
-        reader = spark.read.schema(from_arrow_schema(file_schema))
+        reader = spark.read.schema(from_arrow_schema(file_schema, prefer_timestamp_ntz=False))
         if partitioned:
             # Both writers (Spark here, delta-rs when optimizing) lay files out as dt=<value>/, so Spark
             # recovers dt from the path; type inference is off in the session, so it stays a string.
             reader = reader.option("basePath", self.uri(table))
         df = reader.parquet(*files)
-        return df.select(*[f.name for f in schema])
+        return df.select(*names)
 
     def write(
         self,
@@ -244,15 +267,18 @@ class Lake:
             raise ValueError(f"{ref}: a partitioned table needs a '{PARTITION_COLUMN}' column")
         from pyspark.sql.pandas.types import to_arrow_schema
 
-        schema = _nullable(to_arrow_schema(df.schema, timezone="UTC"))
+        from platform_assets.core.spark import to_arrow
+
+        schema = _nullable(to_arrow_schema(df.schema))
         if not self.is_local:
             # Local Spark cannot write to S3 (no s3a jars): the rows go through the driver to delta-rs.
-            data = df.toArrow().cast(schema)
+            data = to_arrow(df).cast(schema)
             return self.write_arrow(data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata)
         uri = self.uri(ref)
         write_id = uuid.uuid4().hex
         staging = os.path.join(uri, "_staging", write_id)
-        writer = df.write.mode("errorifexists")
+        # "error" (the Connect client refuses the alias "errorifexists"): a staging folder is never reused.
+        writer = df.write.mode("error").option("compression", "snappy")
         if partitioned:
             writer = writer.partitionBy(PARTITION_COLUMN)
         try:

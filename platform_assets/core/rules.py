@@ -7,6 +7,7 @@ a later delivery of the same key won). So bronze rows = silver rows + quarantine
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SUPERSEDED = "superseded_by_later_delivery"
 LINEAGE_COLUMNS = ("_source_file", "_row", "_ingested_at")
 _TYPED = "__typed_"
+_COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,27 @@ def blank(name: str) -> "Column":
     return F.col(name).isNull() | (F.trim(F.col(name)) == "")
 
 
-def as_long(name: str) -> "Column":
+def parsed(name: str, type_name: str) -> "Column":
+    """The trimmed text of column `name` as `type_name` (a Spark SQL type), null where it does not parse.
+
+    `try_cast` through SQL: `Column.try_cast` is Spark 4 only, and a plain `cast` of unparseable text
+    errors on Sail even with ANSI off, where classic Spark returns null."""
     from pyspark.sql import functions as F
 
-    return F.trim(F.col(name)).try_cast("long")
+    if not _COLUMN_NAME.match(name):
+        raise ValueError(f"not a column name: {name!r}")
+    return F.expr(f"try_cast(trim(`{name}`) as {type_name})")
+
+
+def parsed_date(text: "Column", pattern: str) -> "Column":
+    """`text` as a date in `pattern`, null where it is not one (`try_to_date` is Spark 4 only)."""
+    from pyspark.sql import functions as F
+
+    return F.to_date(F.try_to_timestamp(text, F.lit(pattern)))
+
+
+def as_long(name: str) -> "Column":
+    return parsed(name, "long")
 
 
 def as_int(name: str) -> "Column":
@@ -51,14 +70,12 @@ def as_int(name: str) -> "Column":
 
     # Excel-sourced integers can arrive as '3.0'; a value with a fraction, or beyond the int range (which
     # a plain cast would wrap around), is not an integer.
-    d = F.trim(F.col(name)).try_cast("double")
+    d = parsed(name, "double")
     return F.when((d == F.floor(d)) & d.between(-(2**31), 2**31 - 1), d.cast("int"))
 
 
 def as_decimal(name: str, precision: int = 18, scale: int = 2) -> "Column":
-    from pyspark.sql import functions as F
-
-    return F.trim(F.col(name)).try_cast(f"decimal({precision},{scale})")
+    return parsed(name, f"decimal({precision},{scale})")
 
 
 def as_timestamp(name: str) -> "Column":

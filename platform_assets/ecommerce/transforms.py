@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from platform_assets.core.rules import LINEAGE_COLUMNS, split
+from platform_assets.core.rules import LINEAGE_COLUMNS, parsed, split
+from platform_assets.core.spark import count_rows
 from platform_assets.ecommerce import rules
 from platform_assets.ecommerce.sources import ORDER_ITEMS, ORDERS, PRODUCTS
 
@@ -57,7 +58,7 @@ def silver_order_items(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
     """Order items: one row per id and day; an unknown product goes to quarantine (`product_exists`)."""
     known = inputs["products"].select(F.col("product_id").alias("_pid"), F.lit(True).alias("_known_product"))
     bronze = inputs["bronze"].join(
-        F.broadcast(known), F.trim(F.col("product_id")).try_cast("long") == F.col("_pid"), "left"
+        F.broadcast(known), parsed("product_id", "long") == F.col("_pid"), "left"
     )
     typed_columns, item_rules = rules.order_items()
     silver, quarantine = split(
@@ -74,7 +75,7 @@ def orphan_items(outputs: dict[str, DataFrame], inputs: dict[str, DataFrame], ct
     """WARN check: items whose order_id is not (yet) in silver orders of the same days."""
     items = outputs["silver"]
     orphans = items.join(inputs["orders"].select("order_id", "dt"), ["order_id", "dt"], "left_anti")
-    n = orphans.count()
+    n = count_rows(orphans)
     sample = [r["order_id"] for r in orphans.select("order_id").distinct().orderBy("order_id").limit(10).collect()]
     return n == 0, {"orphan_items": n, "sample_order_ids": sample}
 

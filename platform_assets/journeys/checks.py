@@ -13,6 +13,8 @@ import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
 from platform_assets.core.contracts import DT
+from platform_assets.core.rules import parsed
+from platform_assets.core.spark import count_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
@@ -61,7 +63,7 @@ def conversions_accounted(outputs: dict[str, "DataFrame"], inputs: dict[str, "Da
     (with its reason); each journey has positions 1..n and one conversion flag, on its last session."""
     from pyspark.sql import functions as F
 
-    bronze = inputs["conversions"].count()
+    bronze = count_rows(inputs["conversions"])
     journeys = outputs["silver"].groupBy("conv_id", "dt").agg(
         F.count(F.lit(1)).alias("n"),
         F.max("journey_length").alias("length"),
@@ -74,9 +76,10 @@ def conversions_accounted(outputs: dict[str, "DataFrame"], inputs: dict[str, "Da
         | (F.col("positions") != F.col("n") * (F.col("n") + 1) / 2)
         | (F.col("flags") != 1)
         | (F.col("flagged") != F.col("n"))
-    ).count()
-    attributed = journeys.count()
-    quarantined = outputs["quarantine"].count()
+    )
+    malformed = count_rows(malformed)
+    attributed = count_rows(journeys)
+    quarantined = count_rows(outputs["quarantine"])
     ok = attributed + quarantined == bronze and malformed == 0
     return ok, {
         "extracted_conversions": bronze,
@@ -95,8 +98,8 @@ def report_reconciles(
     from pyspark.sql import functions as F
 
     report = outputs["gold"].agg(F.sum("ihc").alias("ihc"), F.sum("cost").alias("cost")).first()
-    conversions = inputs["attribution"].select("conv_id").distinct().count()
-    source_cost = inputs["sessions"].agg(F.sum(F.trim(F.col("cost")).try_cast("double"))).first()[0] or 0.0
+    conversions = count_rows(inputs["attribution"].select("conv_id").distinct())
+    source_cost = inputs["sessions"].agg(F.sum(parsed("cost", "double"))).first()[0] or 0.0
     ihc, cost = report["ihc"] or 0.0, report["cost"] or 0.0
     ok = abs(ihc - conversions) <= tolerance * max(1, conversions) and abs(cost - source_cost) <= tolerance * max(
         1.0, abs(source_cost)

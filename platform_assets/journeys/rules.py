@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
 
-from platform_assets.core.rules import Rule, not_null_rule, type_rule, typed
+from platform_assets.core.rules import Rule, not_null_rule, parsed, type_rule, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
@@ -27,7 +27,7 @@ def _trimmed(name: str):
 
 
 def _flag(name: str):
-    return F.coalesce(F.trim(F.col(name)).try_cast("double").cast("int"), F.lit(0))
+    return F.coalesce(parsed(name, "double").cast("int"), F.lit(0))
 
 
 def _timestamp(date_column: str, time_column: str):
@@ -36,7 +36,7 @@ def _timestamp(date_column: str, time_column: str):
 
 
 def _cost(name: str = "cost"):
-    return F.coalesce(F.trim(F.col(name)).try_cast("double"), F.lit(0.0))
+    return F.coalesce(parsed(name, "double"), F.lit(0.0))
 
 
 def _channel():
@@ -75,7 +75,7 @@ def conversion_rules():
         "conv_id": _trimmed("conv_id"),
         "user_id": _trimmed("user_id"),
         "conv_ts": _timestamp("conv_date", "conv_time"),
-        "revenue": F.trim(F.col("revenue")).try_cast("double"),
+        "revenue": parsed("revenue", "double"),
     }
     rules = [
         not_null_rule("conv_id"),

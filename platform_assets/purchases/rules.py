@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.rules import Rule, as_long, blank, not_null_rule, type_rule, typed
+from platform_assets.core.rules import Rule, as_long, blank, not_null_rule, parsed, parsed_date, type_rule, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
@@ -64,7 +64,7 @@ def iso_date(name: str) -> "Column":
     from pyspark.sql import functions as F
 
     text = F.trim(F.col(name))
-    return F.when(text.rlike(ISO_DATE_PATTERN), F.try_to_date(text, "yyyy-MM-dd"))
+    return F.when(text.rlike(ISO_DATE_PATTERN), parsed_date(text, "yyyy-MM-dd"))
 
 
 def currency_code(name: str) -> "Column":
@@ -76,7 +76,7 @@ def currency_code(name: str) -> "Column":
 def amount(name: str = "amount") -> "Column":
     from pyspark.sql import functions as F
 
-    return F.trim(F.col(name)).try_cast(MONEY)
+    return parsed(name, MONEY)
 
 
 def purchases():
@@ -136,7 +136,7 @@ def fx_rates():
     typed_columns = {
         "date": iso_date("date"),
         "currency": currency_code("currency"),
-        "aud_per_unit": F.trim(F.col("aud_per_unit")).try_cast(RATE),
+        "aud_per_unit": parsed("aud_per_unit", RATE),
     }
     rules = [
         not_null_rule("date"),

@@ -250,7 +250,7 @@ def _same_columns(table_schema, spark_schema) -> bool:
     """Whether the summary table has the columns (names and types) the transform now produces."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    produced = to_arrow_schema(spark_schema, timezone="UTC")
+    produced = to_arrow_schema(spark_schema)
     return [(f.name, f.type) for f in table_schema] == [(f.name, f.type) for f in produced]
 
 
@@ -263,6 +263,9 @@ def _pinned(given: DataFrame, lake, spark, table: str, current) -> DataFrame:
     def norm(paths) -> set[str]:
         return {os.path.normpath(p.removeprefix("file://").removeprefix("file:")) for p in paths}
 
-    if lake.is_local and norm(given.inputFiles()) == norm(current.file_uris()):
+    from platform_assets.core.spark import is_connect
+
+    # A Connect engine reads a pinned Delta version lazily (no file listing to save): read it again.
+    if lake.is_local and not is_connect(spark) and norm(given.inputFiles()) == norm(current.file_uris()):
         return given
     return lake.read(spark, table, version=current.version())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.rules import Rule, as_int, blank, not_null_rule, type_rule, typed
+from platform_assets.core.rules import Rule, as_int, blank, not_null_rule, parsed, parsed_date, type_rule, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
@@ -60,7 +60,7 @@ def trimmed(name: str) -> "Column":
 def money(name: str) -> "Column":
     from pyspark.sql import functions as F
 
-    return F.trim(F.col(name)).try_cast(MONEY)
+    return parsed(name, MONEY)
 
 
 def boolean(name: str) -> "Column":
@@ -91,8 +91,8 @@ def dmy_date(name: str) -> "Column":
     from pyspark.sql import functions as F
 
     text = F.trim(F.col(name))
-    return F.when(text.rlike(r"^\d{2}-\d{2}-\d{4}$"), F.try_to_date(text, "dd-MM-yyyy")).when(
-        text.rlike(r"^\d{4}-\d{2}-\d{2}$"), F.try_to_date(text, "yyyy-MM-dd")
+    return F.when(text.rlike(r"^\d{2}-\d{2}-\d{4}$"), parsed_date(text, "dd-MM-yyyy")).when(
+        text.rlike(r"^\d{4}-\d{2}-\d{2}$"), parsed_date(text, "yyyy-MM-dd")
     )
 
 
