@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 DAYS = 14
+ENGINES = ("sail", "spark", "duckdb")  # spark: classic Spark local[2]; duckdb: the single-node reference
 ORDER_DAYS = 7
 START = "2025-03-01"
 
@@ -155,15 +156,18 @@ def _vm_hwm_mib(pid: int) -> float:
     return float("nan")
 
 
-def run_spark(data: Path, out: Path, order_days: list[str]) -> dict:
+def run_spark(data: Path, out: Path, order_days: list[str], engine: str = "spark") -> dict:
+    """The platform's transform on `engine`: "spark" (classic, local[2]) or "sail" (embedded Sail)."""
     from pyspark.sql import functions as F
 
     from platform_assets.ad_attribution import transforms
-    from platform_assets.core.spark import local_session
+    from platform_assets.core.spark import local_session, sail_session
 
     started = time.perf_counter()
-    spark = local_session()
-    jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
+    spark = sail_session() if engine == "sail" else local_session()
+    spark.range(1).count()  # the session is up and answering
+    # Bench only: the JVM's pid for its peak memory (transforms never touch the JVM).
+    jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()) if engine == "spark" else None
     startup = time.perf_counter() - started
     t = time.perf_counter()
     events = spark.read.parquet(str(data / "events"))
@@ -174,10 +178,12 @@ def run_spark(data: Path, out: Path, order_days: list[str]) -> dict:
     roas = transforms.roas(events.where(F.col("dt").isin(*order_days)), attribution)
     roas.write.mode("overwrite").parquet(str(out / "campaign_roas"))
     wall = time.perf_counter() - t
-    facts = {"engine": "spark", "startup_s": startup, "wall_s": wall, "python_peak_mib": _peak_rss_mib(),
-             "jvm_peak_mib": _vm_hwm_mib(jvm_pid), "spark": spark.version,
-             "conf": {k: spark.conf.get(k) for k in ("spark.master", "spark.driver.memory", "spark.sql.shuffle.partitions")}}
-    spark.stop()
+    facts = {"engine": engine, "startup_s": startup, "wall_s": wall, "python_peak_mib": _peak_rss_mib(),
+             "spark_client": spark.version}
+    if jvm_pid is not None:
+        facts["jvm_peak_mib"] = _vm_hwm_mib(jvm_pid)
+        facts["conf"] = {k: spark.conf.get(k) for k in ("spark.master", "spark.driver.memory", "spark.sql.shuffle.partitions")}
+        spark.stop()
     return facts
 
 
@@ -246,7 +252,7 @@ def run_duckdb(data: Path, out: Path, order_days: list[str]) -> dict:
             "duckdb": duckdb.__version__, "threads": con.execute("select current_setting('threads')").fetchone()[0]}
 
 
-def compare(spark_out: Path, duck_out: Path) -> dict:
+def compare(spark_out: Path, duck_out: Path, name: str = "spark") -> dict:
     import duckdb
 
     con = duckdb.connect()
@@ -268,10 +274,10 @@ def compare(spark_out: Path, duck_out: Path) -> dict:
     ]
     names = ("orders", "attributed", "click_touches", "view_touches", "revenue", "attributed_revenue")
     return {
-        "spark": dict(zip(names, map(str, s))),
+        name: dict(zip(names, map(str, s))),
         "duckdb": dict(zip(names, map(str, d))),
         "touch_pairs_differing": diff,
-        "campaign_roas (rows, revenue, spend)": {"spark": list(map(str, roas_rows[0])), "duckdb": list(map(str, roas_rows[1]))},
+        "campaign_roas (rows, revenue, spend)": {name: list(map(str, roas_rows[0])), "duckdb": list(map(str, roas_rows[1]))},
         "same_answer": s == d and diff == 0 and roas_rows[0] == roas_rows[1],
     }
 
@@ -281,21 +287,24 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=None, help="work directory to keep (default: a temp dir, removed)")
-    parser.add_argument("--engine", choices=("spark", "duckdb"), help=argparse.SUPPRESS)
+    parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.engine:  # child process: one engine
         meta = json.loads((args.work / "data.json").read_text())
-        run = run_spark if args.engine == "spark" else run_duckdb
-        facts = run(args.work / "data", args.work / f"out_{args.engine}", meta["order_days"])
+        out = args.work / f"out_{args.engine}"
+        if args.engine == "duckdb":
+            facts = run_duckdb(args.work / "data", out, meta["order_days"])
+        else:
+            facts = run_spark(args.work / "data", out, meta["order_days"], args.engine)
         print(json.dumps(facts))
         return 0
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="omnilake-adbench-"))
     if (work / "data").exists():
         shutil.rmtree(work / "data")
-    for old in ("out_spark", "out_duckdb"):
+    for old in [f"out_{e}" for e in ENGINES]:
         shutil.rmtree(work / old, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -307,7 +316,7 @@ def main() -> int:
           f"{DAYS} event days, {len(meta['order_days'])} order days; {size / 2**20:.0f} MiB Parquet; "
           f"generated in {meta['generate_s']:.1f} s (numpy) -> {work}")
     results = []
-    for engine in ("spark", "duckdb"):
+    for engine in ENGINES:
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
         proc = subprocess.run([sys.executable, __file__, "--engine", engine, "--work", str(work)],
                               capture_output=True, text=True, env=env)
@@ -319,11 +328,13 @@ def main() -> int:
         jvm = f", JVM peak RSS {r['jvm_peak_mib']:.0f} MiB" if "jvm_peak_mib" in r else ""
         print(f"{engine:>6}: query {r['wall_s']:.1f} s (start-up {r['startup_s']:.1f} s), "
               f"Python peak RSS {r['python_peak_mib']:.0f} MiB{jvm}")
-    check = compare(work / "out_spark", work / "out_duckdb")
-    print(json.dumps({"engines": results, "comparison": check}, indent=2))
+    checks = {e: compare(work / f"out_{e}", work / "out_duckdb", e) for e in ENGINES if e != "duckdb"}
+    wall = {r["engine"]: r["wall_s"] for r in results}
+    ratios = {f"{e}/duckdb": wall[e] / wall["duckdb"] for e in wall if e != "duckdb"}
+    print(json.dumps({"engines": results, "ratios": ratios, "comparison": checks}, indent=2))
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if check["same_answer"] else 1
+    return 0 if all(c["same_answer"] for c in checks.values()) else 1
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import tempfile
@@ -146,13 +147,14 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--engine", choices=("sail", "local"), default="sail")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="omnilake-bench-restaurants-"))
     lake_root = str(home / "lake")
 
     from platform_assets.core.execution import CheckSpec, InputSpec, JobSpec, OutputSpec, execute
     from platform_assets.core.lake import Lake
-    from platform_assets.core.spark import local_session
+    from platform_assets.core.spark import local_session, sail_session
     from platform_assets.restaurants.assets import MART_KEYS, MART_READS, contract, mart_checks
     from platform_assets.restaurants.marts import CLV_FIT, MARTS
 
@@ -175,7 +177,7 @@ def main() -> int:
     print(f"silver: {lines.num_rows} order lines, {orders.num_rows} orders over {args.days} days "
           f"written in {time.perf_counter() - t:.1f} s -> {home}")
 
-    spark = local_session()
+    spark = sail_session() if args.engine == "sail" else local_session()
     spark.range(1).count()  # warm the session before timing
     total = 0.0
     for mart in MARTS:
@@ -201,9 +203,10 @@ def main() -> int:
             extra = f" clv_fit={fit.get('status')} {fit.get('reason', '')} bgnbd={fit.get('bgnbd')} gg={fit.get('gamma_gamma')}"
         print(f"{mart:32s} {elapsed:7.1f} s  rows={rows}  failed_checks={failed}{extra}  key={MART_KEYS[mart]}")
     py_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    jvm = jvm_peak_kb()
-    print(f"all marts: {total:.1f} s wall; peak RSS python driver {py_peak / 1024:.0f} MiB, "
+    jvm = jvm_peak_kb() if args.engine == "local" else None
+    print(f"all marts on {args.engine}: {total:.1f} s wall; peak RSS python driver {py_peak / 1024:.0f} MiB, "
           f"Spark JVM {('%.0f MiB' % (jvm / 1024)) if jvm else 'n/a'}")
+    print(json.dumps({"engine": args.engine, "marts_s": total, "lines": lines.num_rows}))
     return 0
 
 

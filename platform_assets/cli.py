@@ -34,11 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--domain", action="append", choices=DOMAINS)
     run.add_argument("--from", dest="start", type=date.fromisoformat)
     run.add_argument("--to", dest="end", type=date.fromisoformat)
+    run.add_argument("--verbose", action="store_true", help="Dagster's log and the engine's start-up output")
 
     query = sub.add_parser("query", help="run DuckDB SQL over the lake (views <layer>_<domain>_<table>)")
     query.add_argument("sql")
 
-    sub.add_parser("demo", help="generate sample data if none, run everything, print a summary")
+    demo = sub.add_parser("demo", help="generate sample data if none, run everything, print a summary")
+    demo.add_argument("--verbose", action="store_true", help="Dagster's log and the engine's start-up output")
 
     export = sub.add_parser("export", help="export a report as CSV (channel-reporting: the journeys channel report)")
     export.add_argument("report", choices=["channel-reporting"])
@@ -61,10 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     dash.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to share)")
 
     args = parser.parse_args(argv)
+    if getattr(args, "verbose", False):
+        os.environ.setdefault("RUST_LOG", "info")  # Sail's own log (quiet by default)
     if args.command == "generate":
         return cmd_generate(args.out, args.start, args.days, args.seed, args.scale, args.domain, args.journeys_db)
     if args.command == "run":
-        return cmd_run(args.domain or list(DOMAINS), args.start, args.end)[0]
+        return cmd_run(args.domain or list(DOMAINS), args.start, args.end, args.verbose)[0]
     if args.command == "query":
         return cmd_query(args.sql)
     if args.command == "export":
@@ -75,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return packaging.main(args)
     if args.command == "dashboards":
         return cmd_dashboards(args.port, args.address)
-    return cmd_demo()
+    return cmd_demo(args.verbose)
 
 
 def cmd_generate(out, start, days, seed, scale, domains, journeys_db=None) -> int:
@@ -120,11 +124,12 @@ def _instance():
     return dg.DagsterInstance.get()
 
 
-def cmd_run(domains: Sequence[str], start: date | None, end: date | None) -> tuple[int, list]:
+def cmd_run(domains: Sequence[str], start: date | None, end: date | None, verbose: bool = False) -> tuple[int, list]:
     """One Dagster run per domain over the whole range (partitioned assets run as single-run backfills).
 
     Returns the exit code and the check evaluations of the runs."""
     from platform_assets.definitions import defs
+    from platform_assets.progress import run_config
 
     instance = _instance()
     failed, checks = [], []
@@ -139,12 +144,12 @@ def cmd_run(domains: Sequence[str], start: date | None, end: date | None) -> tup
             print(f"{domain}: --from {lo} is after --to {hi}", file=sys.stderr)
             return 2, checks
         job = defs.resolve_job_def(f"{domain}_job")
-        print(f"{domain}: materializing {lo}..{hi} in one run")
+        print(f"{domain}: materializing {lo}..{hi} in one run (engine: {settings.spark_mode()})", flush=True)
         started = time.monotonic()
         result = job.execute_in_process(
             instance=instance,
             tags={RANGE_START: lo, RANGE_END: hi},
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config=run_config(verbose),
             raise_on_error=False,
         )
         steps = result.get_step_success_events()
@@ -228,7 +233,7 @@ def cmd_dashboards(port: int, address: str) -> int:
     return 0  # not reached: exec replaced the process
 
 
-def cmd_demo() -> int:
+def cmd_demo(verbose: bool = False) -> int:
     from platform_assets.core.storage import open_store
 
     landing = settings.landing_root()
@@ -242,7 +247,7 @@ def cmd_demo() -> int:
         cmd_generate(Path(landing), start, DEMO_DAYS, 7, 1.0, None)
     else:
         print(f"using the landing data already in {landing}")
-    code, checks = cmd_run(list(DOMAINS), None, None)
+    code, checks = cmd_run(list(DOMAINS), None, None, verbose)
     print_summary(checks)
     return code
 

@@ -11,6 +11,7 @@ import importlib
 import dagster as dg
 
 from platform_assets import maintenance, settings
+from platform_assets.progress import LOGGER, progress_logger
 from platform_assets.domains import DOMAINS
 from resources.ihc import ihc_from_env
 from resources.lake import LakeResource
@@ -76,7 +77,12 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
         dg.Definitions(sensors=[build_reload_sensor([job for d in domains for job in (d.jobs or [])])]),
         # Resources not given explicitly come from the environment (callers override only what they point
         # elsewhere, e.g. tests that pass spark/lake/landing and never publish to the warehouse).
-        dg.Definitions(resources={**resources_from_env(), **(resources or {})}, executor=dg.in_process_executor),
+        dg.Definitions(
+            resources={**resources_from_env(), **(resources or {})},
+            executor=dg.in_process_executor,
+            # The CLI's quiet console (platform_assets/progress.py); the UI keeps Dagster's own.
+            loggers={LOGGER: progress_logger},
+        ),
     )
 
 

@@ -6,6 +6,7 @@ partitions of the run, and its checks; the `spark` resource runs the job whereve
 
 
 import inspect
+import warnings
 from datetime import date, timedelta
 from dataclasses import asdict, dataclass, field
 from typing import Iterator, Sequence
@@ -39,9 +40,14 @@ class Read:
     def mapping(self, partitioned: bool) -> dg.PartitionMapping | None:
         if self.window is not None:
             # Days before the first partition simply have no data (the window of the first days is short).
-            return dg.TimeWindowPartitionMapping(
-                start_offset=self.window[0], end_offset=self.window[1], allow_nonexistent_upstream_partitions=True
-            )
+            # The parameter is marked beta; we rely on it knowingly, so its warning is not shown to users.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", dg.BetaWarning)
+                return dg.TimeWindowPartitionMapping(
+                    start_offset=self.window[0],
+                    end_offset=self.window[1],
+                    allow_nonexistent_upstream_partitions=True,
+                )
         return dg.AllPartitionMapping() if (self.all_partitions and partitioned) else None
 
     def days(self, run_days: list[str] | None, partitioned: bool) -> list[str] | None:

@@ -13,6 +13,7 @@ A process holds Connect sessions or a classic one, never both: PySpark 3.5 decid
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 from typing import TYPE_CHECKING, Any
@@ -123,19 +124,60 @@ def connect_session(remote: str, conf: dict[str, str] | None = None) -> "SparkSe
     """The process's session on the Spark Connect server at `remote` (created on first use)."""
     if not remote.startswith("sc://"):
         raise ValueError(f"a Spark Connect URL looks like sc://host:15002, got {remote!r}")
-    from pyspark.sql import SparkSession
-
     with _lock:
         spark = _sessions.get(remote)
         if spark is not None:
             return spark
-        builder = SparkSession.builder.remote(remote)
+        if _classic_session_exists():
+            raise RuntimeError(
+                "this process already runs classic Spark (OMNILAKE_SPARK=local): a Spark Connect engine "
+                "cannot run beside it; run it in its own process"
+            )
+        # PySpark 3.5 dispatches `pyspark.sql.functions` to the Connect implementation by this variable.
+        os.environ[CONNECT_MODE_ENV] = "1"
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+        _lazy_plan_logging()
+
+        builder = ConnectSession.builder.remote(remote)
         for key, value in {**SESSION_CONF, **(conf or {})}.items():
             if not key.startswith(_SERVER_ONLY_PREFIXES):
                 builder = builder.config(key, value)
-        spark = builder.getOrCreate()
+        # create(), not getOrCreate(): each server gets its own session (getOrCreate returns any default one).
+        spark = builder.create()
         _sessions[remote] = spark
         return spark
+
+
+def _lazy_plan_logging() -> None:
+    """Format plans for the Connect client's log only when that log is on.
+
+    The 3.5 client logs `f"... {self._proto_to_string(plan)}"` on every execution and every schema
+    request, formatting the whole plan to text even though its logger is disabled: for the wide plans of
+    the silver rules that is most of a step's time (fixed in later clients, which check the level first)."""
+    from pyspark.sql.connect.client import core
+
+    if getattr(core.SparkConnectClient._proto_to_string, "_omnilake_lazy", False):
+        return
+    eager = core.SparkConnectClient._proto_to_string
+
+    def proto_to_string(self, p):
+        if core.logger.disabled or not core.logger.isEnabledFor(logging.INFO):
+            return "<plan: set SPARK_CONNECT_LOG_LEVEL=info to log it>"
+        return eager(self, p)
+
+    proto_to_string._omnilake_lazy = True
+    core.SparkConnectClient._proto_to_string = proto_to_string
+
+
+def _classic_session_exists() -> bool:
+    import sys
+
+    if "pyspark.sql.session" not in sys.modules:
+        return False
+    from pyspark.sql import SparkSession
+
+    return SparkSession._instantiatedSession is not None
 
 
 def is_connect(spark: "SparkSession") -> bool:
