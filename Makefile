@@ -37,7 +37,7 @@ dev: $(STAMP)
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
 bench: $(STAMP)
-	$(PY) bench/ecommerce_run.py
+	$(PY) bench/engines.py
 
 # Re-resolve the pinned set after changing dependencies in pyproject.toml.
 constraints:

@@ -52,7 +52,10 @@ LOCAL_CONF: dict[str, str] = {
     "spark.driver.memory": "4g",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "omnilake-spark-warehouse"),
-    "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/omnilake-derby -Dlog4j2.level=error",
+    "spark.driver.extraJavaOptions": (
+        "-Dderby.system.home=/tmp/omnilake-derby "
+        f"-Dlog4j2.configurationFile={os.path.join(os.path.dirname(__file__), 'log4j2.properties')}"
+    ),
 }
 
 # Settings a Connect server may refuse from a client (they configure a JVM or a Hadoop job, not a session).

@@ -57,7 +57,9 @@ def silver_order_lines(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
     amount = F.col("option_price") * F.col("option_quantity")
     per_line = options.groupBy("lineitem_id", "dt").agg(
         F.sum(amount).alias("_option_amount"),
-        F.sum(F.when(amount < 0, -amount).otherwise(F.lit(0))).alias("_discount_amount"),
+        # abs, not unary minus (Sail 0.7.2 mistypes a negated decimal), and both branches decimal (Sail
+        # refuses a when/otherwise mixing decimal and int).
+        F.sum(F.when(amount < 0, F.abs(amount)).otherwise(F.lit(0).cast(MONEY))).alias("_discount_amount"),
         F.count(F.lit(1)).alias("_options"),
     )
     out = lines.join(per_line, ["lineitem_id", "dt"], "left").select(
