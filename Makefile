@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 export OMNILAKE_HOME ?= $(CURDIR)/.omnilake
 export DAGSTER_HOME ?= $(OMNILAKE_HOME)/dagster
 
+# Two test workers (pytest-xdist), a test file per worker so module fixtures are built once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 .PHONY: setup demo test dev bench clean constraints
 
 setup: $(STAMP)
@@ -29,8 +32,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	@if sh tests/ensure_postgres.sh; then pg=1; else pg=0; fi; \
 	if sh tests/ensure_chromium.sh; then br=1; else br=0; fi; \
-	echo "OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest"; \
-	OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest
+	echo "OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest $(PYTEST_ARGS)"; \
+	OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest $(PYTEST_ARGS)
 
 dev: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true

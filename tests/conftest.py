@@ -197,3 +197,18 @@ def s3_process_endpoint(moto_process_server: str, monkeypatch: pytest.MonkeyPatc
     """The process moto endpoint, with fake AWS credentials in the environment for this test only."""
     fake_aws_credentials(monkeypatch, tmp_path_factory)
     return moto_process_server
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Order: the slowest files first, so that under `make test`'s two workers (pytest-xdist, a file per worker)
+# they start at once and the quick files fill in around them, instead of one worker finishing alone.
+# ---------------------------------------------------------------------------------------------------------
+SLOW_FILES = ("test_engine_parity.py", "test_ecommerce_pipeline.py", "test_aws_runners.py", "test_restaurants_pipeline.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item) -> int:
+        name = item.path.name
+        return SLOW_FILES.index(name) if name in SLOW_FILES else len(SLOW_FILES)
+
+    items.sort(key=rank)  # stable: the order inside each file is kept

@@ -278,6 +278,15 @@ def export_properties(configurations) -> dict[str, str]:
     return {}
 
 
+@pytest.fixture(autouse=True)
+def prompt_pipes_readers(monkeypatch):
+    """moto's S3 holds every message the moment the job writes it: the Pipes readers' grace period for a
+    cloud store's late writes (10 s after every job) would only slow these tests down."""
+    from dagster._core.pipes import utils
+
+    monkeypatch.setattr(utils, "WAIT_FOR_LOGS_AFTER_EXECUTION_INTERVAL", 0)
+
+
 @pytest.fixture
 def moto_modes(monkeypatch):
     """moto's job runs held until FakeCompute moves them, and Glue's error message on a failed run."""

@@ -22,8 +22,16 @@ import pytest
 from platform_assets.core.lake import Lake
 from platform_assets.domains import DOMAINS
 
-START, DAYS = date(2025, 1, 1), 5
+START, DAYS = date(2025, 1, 1), 4
 pytestmark = pytest.mark.spark
+# Columns that record when a run happened, not what it computed: the journeys extraction stamps the rows it
+# reads from the source database with the extraction time (a landing file's rows carry the file's own
+# delivery time, so those tables compare whole). The columns' presence and types are still compared.
+RUN_TIME_COLUMNS = {
+    "bronze/journeys/sessions": {"_ingested_at"},
+    "bronze/journeys/conversions": {"_ingested_at"},
+    "quarantine/journeys/excluded_conversions": {"_ingested_at"},
+}
 
 
 def omnilake(home: Path, engine: str, *args: str) -> subprocess.Popen:
@@ -67,6 +75,7 @@ def snapshot(lake_root: Path) -> dict[str, tuple[list, list]]:
     for ref in lake.list_tables():
         data = lake.read_arrow(ref)
         schema = [(f.name, str(f.type)) for f in data.schema]
+        data = data.drop_columns(sorted(RUN_TIME_COLUMNS.get(ref.path, set())))
         rows = sorted(tuple(cell(v) for v in row.values()) for row in data.to_pylist())
         out[ref.path] = (schema, rows)
     return out
@@ -119,5 +128,6 @@ def test_sail_and_classic_spark_commit_identical_tables_and_sail_reruns_identica
     tables = {t.split("/")[1] for t in first}
     assert tables == set(DOMAINS), f"every domain committed tables: {sorted(tables)}"
     assert sum(len(rows) for _, rows in first.values()) > 10_000
-    assert differences(first, snapshot(sail_home / "lake"), ("run 1", "run 2")) == []
-    assert differences(first, snapshot(classic_home / "lake")) == []
+    problems = differences(first, snapshot(sail_home / "lake"), ("run 1", "run 2"))
+    problems += differences(first, snapshot(classic_home / "lake"))
+    assert problems == [], "\n".join(problems)

@@ -1,8 +1,10 @@
 """Aggregates whose result does not depend on the order rows arrive in.
 
 A floating-point sum depends on the order of its additions, and a multi-threaded engine adds in a
-different order on every run: re-runs and engines then disagree in the last digits. Summing as a wide
-decimal is exact, so every run and every engine gives the same double.
+different order on every run: re-runs and engines then disagree in the last digits. Casting to a decimal
+does not cure it across engines (classic Spark converts a double through its shortest decimal text, Sail
+through its exact binary value). Adding the values in sorted order does: IEEE addition of the same values
+in the same order gives the same double everywhere.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
 
-# 18 integer and 20 fractional digits: credits (fractions of 1) and money keep every digit a double has.
-EXACT = "decimal(38,20)"
 
+def deterministic_sum(column: "Column | str") -> "Column":
+    """sum(column) of doubles added in ascending order: identical on every run and every engine.
 
-def exact_sum(column: "Column | str") -> "Column":
-    """sum(column) of doubles, computed exactly (as `EXACT`) and returned as a double."""
+    Null when the group has no non-null value, as `sum`. The values of a group are collected, so use it
+    for report-level groups (a channel and a day), not for groups of millions of rows."""
     from pyspark.sql import functions as F
 
     value = F.col(column) if isinstance(column, str) else column
-    return F.sum(value.cast(EXACT)).cast("double")
+    value = value.cast("double")
+    ordered = F.array_sort(F.collect_list(value))
+    return F.when(F.count(value) > 0, F.aggregate(ordered, F.lit(0.0), lambda total, v: total + v))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from platform_assets.core.aggregates import exact_sum
+from platform_assets.core.aggregates import deterministic_sum
 from platform_assets.core.rules import split
 from platform_assets.journeys.rules import conversion_rules, session_costs, typed_sessions
 from platform_assets.journeys.sources import CONVERSION_COLUMNS, LOOKBACK_DAYS
@@ -102,7 +102,7 @@ def channel_reporting(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     cost = (
         session_costs(inputs["sessions"])
         .groupBy("channel_name", "date")
-        .agg(exact_sum("session_cost").alias("cost"))
+        .agg(deterministic_sum("session_cost").alias("cost"))
     )
     journeys = inputs["journeys"].select(
         "conv_id", "session_id", "channel_name", F.date_format("session_ts", "yyyy-MM-dd").alias("date"), "revenue"
@@ -112,8 +112,8 @@ def channel_reporting(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
         .select("conv_id", "session_id", "ihc")
         .join(journeys, ["conv_id", "session_id"])
         .groupBy("channel_name", "date")
-        # Exact sums: a double sum depends on the engine's order of additions (re-runs would differ).
-        .agg(exact_sum("ihc").alias("ihc"), exact_sum(F.col("ihc") * F.col("revenue")).alias("ihc_revenue"))
+        # A double sum depends on the order of its additions: added in sorted order, re-runs and engines agree.
+        .agg(deterministic_sum("ihc").alias("ihc"), deterministic_sum(F.col("ihc") * F.col("revenue")).alias("ihc_revenue"))
     )
     rows = cost.join(credited, ["channel_name", "date"], "full_outer")
     cost_, ihc_, revenue_ = (F.coalesce(F.col(c), F.lit(0.0)).cast("double") for c in ("cost", "ihc", "ihc_revenue"))
