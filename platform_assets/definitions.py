@@ -81,7 +81,7 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
             resources={**resources_from_env(), **(resources or {})},
             executor=dg.in_process_executor,
             # The CLI's quiet console (platform_assets/progress.py); the UI keeps Dagster's own.
-            loggers={LOGGER: progress_logger},
+            loggers={LOGGER: progress_logger, "console": dg.colored_console_logger},
         ),
     )
 

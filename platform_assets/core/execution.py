@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import asdict, dataclass, field
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -171,6 +174,13 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
             upserts[name] = value
     # Checks see the rows being written (for an upsert: the rows upserted).
     outputs: dict[str, DataFrame] = {n: (upserts[n].rows if n in upserts else v) for n, v in returned.items()}
+    scratch = _scratch(spark, lake)
+    if scratch is not None:
+        # Computed once: every check (pandera runs a job per column rule) and the commit read the staged rows.
+        outputs = {n: _stage(df, scratch, n) for n, df in outputs.items()}
+        for n, u in upserts.items():
+            keys = _stage(u.delete_keys, scratch, f"{n}_delete_keys") if u.delete_keys is not None else None
+            upserts[n] = replace(u, rows=outputs[n], delete_keys=keys)
     persisted = list(outputs.values()) + [u.delete_keys for u in upserts.values() if u.delete_keys is not None]
     for df in persisted:
         df.persist()
@@ -211,6 +221,37 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
     finally:
         for df in persisted:
             df.unpersist()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+            _rmdir_if_empty(os.path.dirname(scratch))
+
+
+def _scratch(spark: "SparkSession", lake: Lake) -> str | None:
+    """A folder to stage a job's outputs in, on an engine that cannot cache them (Sail: `persist` is a
+    no-op there, so every check would recompute the transform from its inputs); None elsewhere. It lives
+    under the lake, which the engine's server can reach wherever it runs."""
+    from platform_assets.core.spark import is_connect
+
+    if not (lake.is_local and is_connect(spark)):
+        return None
+    return os.path.join(lake.root, "_scratch", uuid.uuid4().hex)
+
+
+def _stage(df: "DataFrame", scratch: str, name: str) -> "DataFrame":
+    """`df` written once to Parquet under `scratch` and read back (the file's schema: the same types; nested
+    fields nullable, as the lake stores them anyway)."""
+    path = os.path.join(scratch, name)
+    df.write.mode("error").parquet(path)
+    if not os.path.isdir(path) or not any(f.endswith(".parquet") for f in os.listdir(path)):
+        return df  # no rows: an engine may write no file at all, and there is nothing to recompute
+    return df.sparkSession.read.parquet(path).select(*df.columns)
+
+
+def _rmdir_if_empty(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 def _write_upsert(lake: Lake, out: OutputSpec, upsert: Upsert) -> WriteResult:
