@@ -170,8 +170,9 @@ def run_spark(data: Path, out: Path, order_days: list[str], engine: str = "spark
     jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()) if engine == "spark" else None
     startup = time.perf_counter() - started
     t = time.perf_counter()
-    events = spark.read.parquet(str(data / "events"))
-    orders = spark.read.parquet(str(data / "orders"))
+    # The file list, not the folder: Sail reads a `dt=<day>.parquet` file name as a partition folder.
+    events = spark.read.parquet(*sorted(str(p) for p in (data / "events").glob("*.parquet")))
+    orders = spark.read.parquet(*sorted(str(p) for p in (data / "orders").glob("*.parquet")))
     attribution = transforms.attribute(orders, events)
     attribution.write.mode("overwrite").parquet(str(out / "order_attribution"))
     attribution = spark.read.parquet(str(out / "order_attribution"))  # what the next asset reads

@@ -50,18 +50,19 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, str]:
 
 
 def _last_json(text: str) -> dict:
+    """The last line of `text` that is a JSON object (what a child bench prints last)."""
     for line in reversed(text.strip().splitlines()):
-        if line.startswith("{"):
+        if line.startswith("{") and line.endswith("}"):
             return json.loads(line)
-    start = text.rindex("\n{")  # a pretty-printed object at the end
-    return json.loads(text[start:])
+    raise ValueError(f"no JSON result in:\n{text[-2000:]}")
 
 
 def ad_join(quick: bool) -> dict:
     events, orders = (1_000_000, 100_000) if quick else (10_000_000, 1_000_000)
     _, out = _run([sys.executable, str(BENCH / "ad_attribution_join.py"), "--events", str(events),
                    "--orders", str(orders)], _env())
-    result = _last_json(out[out.index("\n{") :])
+    print(out[: out.index("\n{")], flush=True)  # the per-engine lines of the ad bench
+    result = json.loads(out[out.index("\n{") + 1 :])  # then its pretty-printed result
     wall = {r["engine"]: r["wall_s"] for r in result["engines"]}
     same = all(c["same_answer"] for c in result["comparison"].values())
     attributed = result["comparison"]["sail"]["sail"]["attributed"]
