@@ -82,4 +82,7 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
     if source.bronze_transform:
         data, unparsed = load_object(source.bronze_transform)(data, unparsed)
         schema = data.schema
-    return {"bronze": arrow_to_spark(ctx.spark, data), "unparsed": arrow_to_spark(ctx.spark, unparsed)}
+    return {
+        "bronze": arrow_to_spark(ctx.spark, data, ctx.scratch),
+        "unparsed": arrow_to_spark(ctx.spark, unparsed, ctx.scratch),
+    }

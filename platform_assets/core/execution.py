@@ -136,6 +136,8 @@ class TransformContext:
     lake: Lake
     landing_root: str | None = None
     endpoint_url: str | None = None
+    # A folder the engine's server can read, for rows built on the driver (see `core/spark.arrow_to_spark`).
+    scratch: str | None = None
 
     @cached_property
     def landing(self) -> "ObjectStore":
@@ -155,10 +157,20 @@ def load_object(path: str) -> Any:
 
 
 def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = print) -> JobResult:
+    lake = Lake(spec.lake, spec.storage_options)
+    scratch = _scratch(spark, lake)
+    try:
+        return _execute(spark, spec, log, lake, scratch)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+            _rmdir_if_empty(os.path.dirname(scratch))
+
+
+def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], lake: Lake, scratch: str | None) -> JobResult:
     from pyspark.sql import functions as F
 
-    lake = Lake(spec.lake, spec.storage_options)
-    ctx = TransformContext(spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url)
+    ctx = TransformContext(spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url, scratch)
     inputs = {name: lake.read(spark, i.table, i.dts) for name, i in spec.inputs.items()}
     transform = load_object(spec.transform)
     returned: dict[str, Any] = transform(inputs, ctx)
@@ -174,7 +186,6 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
             upserts[name] = value
     # Checks see the rows being written (for an upsert: the rows upserted).
     outputs: dict[str, DataFrame] = {n: (upserts[n].rows if n in upserts else v) for n, v in returned.items()}
-    scratch = _scratch(spark, lake)
     if scratch is not None:
         # Computed once: every check (pandera runs a job per column rule) and the commit read the staged rows.
         outputs = {n: _stage(df, scratch, n) for n, df in outputs.items()}
@@ -221,9 +232,6 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
     finally:
         for df in persisted:
             df.unpersist()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-            _rmdir_if_empty(os.path.dirname(scratch))
 
 
 def _scratch(spark: "SparkSession", lake: Lake) -> str | None:

@@ -210,14 +210,27 @@ def to_arrow(df: "DataFrame") -> "pa.Table":
     return table.rename_columns(schema.names).cast(schema)
 
 
-def arrow_to_spark(spark: "SparkSession", data: "pa.Table") -> "DataFrame":
+def arrow_to_spark(spark: "SparkSession", data: "pa.Table", scratch: str | None = None) -> "DataFrame":
     """An Arrow table as a DataFrame with the same schema on every engine (3.5 has no createDataFrame from
-    Arrow: pandas carries the rows, the Spark schema derived from Arrow keeps the types)."""
+    Arrow: pandas carries the rows, the Spark schema derived from Arrow keeps the types).
+
+    With `scratch` (a folder the engine can read), the rows go through a Parquet file there instead: a
+    Spark Connect client sends createDataFrame's rows in one gRPC message, which a server refuses beyond
+    its message size limit (a year of landing files is far beyond it)."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     schema = from_arrow_schema(data.schema, prefer_timestamp_ntz=False)
     if data.num_rows == 0:
         return spark.createDataFrame([], schema=schema)
+    if scratch is not None:
+        import uuid
+
+        import pyarrow.parquet as pq
+
+        os.makedirs(scratch, exist_ok=True)
+        path = os.path.join(scratch, f"driver-{uuid.uuid4().hex}.parquet")
+        pq.write_table(data, path)
+        return spark.read.schema(schema).parquet(path)
     return spark.createDataFrame(data.to_pandas(), schema=schema)
 
 
