@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
-from platform_assets.core.lake import Lake, TableRef, WriteResult
+from platform_assets.core.lake import Lake, TableRef, WriteResult, _rmdir_if_empty
 from platform_assets.core.spark import to_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -254,12 +254,6 @@ def _stage(df: "DataFrame", scratch: str, name: str) -> "DataFrame":
         return df  # no rows: an engine may write no file at all, and there is nothing to recompute
     return df.sparkSession.read.parquet(path).select(*df.columns)
 
-
-def _rmdir_if_empty(path: str) -> None:
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
 
 
 def _write_upsert(lake: Lake, out: OutputSpec, upsert: Upsert) -> WriteResult:
