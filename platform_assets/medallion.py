@@ -218,8 +218,10 @@ def report(
     blocked = [c for c in failed if (c.asset_key, c.check_name) in blocking]
     if blocked:
         names = ", ".join(f"{c.asset_key.to_user_string()}:{c.check_name}" for c in blocked)
+        details = "; ".join(filter(None, (_failure_detail(c) for c in blocked)))
         raise dg.Failure(
-            f"blocking checks failed ({names}); no table of this step was written",
+            f"blocking checks failed ({names}); no table of this step was written"
+            + (f": {details}" if details else ""),
             metadata={"failed_checks": names},
         )
     missing = [t.path for t in tables if dg.AssetKey(t.key) not in materialized]
@@ -227,6 +229,17 @@ def report(
         raise dg.Failure(f"the Spark job reported no materialization for {', '.join(missing)}")
     for t in tables:
         yield materialized[dg.AssetKey(t.key)]
+
+
+def _failure_detail(check: dg.AssetCheckResult, limit: int = 5) -> str:
+    """What a failed contract check found (column, check, reason), so the step's error names the rule."""
+    failures = check.metadata.get("failures")
+    items = getattr(failures, "value", failures) or []
+    if not isinstance(items, list):
+        return ""
+    shown = [f"{f.get('column')}: {f.get('check')} ({f.get('reason')})" for f in items[:limit] if isinstance(f, dict)]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return f"{check.check_name}: " + ", ".join(shown) + more if shown else ""
 
 
 def docstring(path: str) -> str:
