@@ -129,7 +129,6 @@ def cmd_run(domains: Sequence[str], start: date | None, end: date | None, verbos
 
     Returns the exit code and the check evaluations of the runs."""
     from platform_assets.definitions import defs
-    from platform_assets.progress import run_config
 
     instance = _instance()
     failed, checks = [], []
@@ -145,28 +144,82 @@ def cmd_run(domains: Sequence[str], start: date | None, end: date | None, verbos
             return 2, checks
         job = defs.resolve_job_def(f"{domain}_job")
         print(f"{domain}: materializing {lo}..{hi} in one run (engine: {settings.spark_mode()})", flush=True)
-        started = time.monotonic()
-        result = job.execute_in_process(
-            instance=instance,
-            tags={RANGE_START: lo, RANGE_END: hi},
-            run_config=run_config(verbose),
-            raise_on_error=False,
-        )
-        steps = result.get_step_success_events()
-        failures = result.get_step_failure_events()
-        print(
-            f"{domain}: run {result.run_id} {'succeeded' if result.success else 'FAILED'} in "
-            f"{time.monotonic() - started:.1f}s ({len(steps)} steps ok, {len(failures)} failed)"
-        )
-        for event in failures:
-            error = event.event_specific_data.error
-            print(f"  {event.step_key}: {error.message.strip() if error else 'failed'}", file=sys.stderr)
-        checks += [
-            e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        ]
+        result = _run_job(domain, job, instance, lo, hi, None, verbose)
+        checks += _check_evaluations(result)
         if not result.success:
             failed.append(domain)
+            # Days a blocking check held back stop there; the days committed beside them still flow to
+            # what depends on them (one more run per contiguous range of those days).
+            for keys, days in _held_back(defs, job, result):
+                for first, last in _ranges(days):
+                    print(f"{domain}: {first}..{last} committed beside held days: refreshing what depends on them")
+                    follow = _run_job(domain, job, instance, first, last, keys, verbose)
+                    checks += _check_evaluations(follow)
     return (1 if failed else 0), checks
+
+
+def _run_job(domain, job, instance, lo: str, hi: str, asset_selection, verbose: bool):
+    from platform_assets.progress import run_config
+
+    started = time.monotonic()
+    result = job.execute_in_process(
+        instance=instance,
+        tags={RANGE_START: lo, RANGE_END: hi},
+        run_config=run_config(verbose),
+        raise_on_error=False,
+        asset_selection=asset_selection,
+    )
+    steps = result.get_step_success_events()
+    failures = result.get_step_failure_events()
+    print(
+        f"{domain}: run {result.run_id} {'succeeded' if result.success else 'FAILED'} in "
+        f"{time.monotonic() - started:.1f}s ({len(steps)} steps ok, {len(failures)} failed)"
+    )
+    for event in failures:
+        error = event.event_specific_data.error
+        print(f"  {event.step_key}: {error.message.strip() if error else 'failed'}", file=sys.stderr)
+    return result
+
+
+def _check_evaluations(result) -> list:
+    return [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+def _held_back(defs, job, result) -> list[tuple[list, list[str]]]:
+    """Per step that held days back: the assets of the job downstream of it (whole steps: a multi-asset
+    runs all its tables) and the days it committed."""
+    import dagster as dg
+
+    from platform_assets.core.quality import HELD_DAYS
+
+    graph = defs.resolve_asset_graph()
+    steps = {ad.node_def.name: set(ad.keys) for ad in graph.assets_defs if ad.is_executable}
+    in_job = set(job.asset_layer.executable_asset_keys)
+    out = []
+    for event in result.get_step_failure_events():
+        failure = event.event_specific_data.user_failure_data
+        metadata = {k: getattr(v, "value", v) for k, v in (failure.metadata if failure else {}).items()}
+        own = steps.get(event.step_key, set())
+        if not own or not metadata.get(HELD_DAYS) or not metadata.get("committed_days"):
+            continue
+        below = (dg.AssetSelection.assets(*own).downstream().resolve(graph) - own) & in_job
+        whole = {k for keys in steps.values() if keys & below for k in keys} & in_job
+        if whole:
+            out.append((sorted(whole, key=lambda k: k.to_user_string()), list(metadata["committed_days"])))
+    return out
+
+
+def _ranges(days: Sequence[str]) -> list[tuple[str, str]]:
+    """Contiguous (first, last) runs of ISO days."""
+    from datetime import timedelta
+
+    out: list[tuple[str, str]] = []
+    for day in sorted(days):
+        if out and date.fromisoformat(out[-1][1]) + timedelta(days=1) == date.fromisoformat(day):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
 
 
 def cmd_export(start: date | None, end: date | None, out: str | None) -> int:
@@ -268,9 +321,16 @@ def print_summary(checks: list) -> None:
     print("dashboards: omnilake dashboards; channel report CSV: omnilake export channel-reporting")
 
 
+# What a failed or warning check's summary line shows (the rest is in the UI).
+SUMMARY_KEYS = (
+    "orphan_items", "duplicate_keys", "failed_checks", "share", "days_over_warn", "held_days",
+    "new_columns", "unparsed_rows",
+)
+
+
 def _check_detail(evaluation) -> str:
     md = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
-    shown = {k: v for k, v in md.items() if k in ("orphan_items", "duplicate_keys", "failed_checks")}
+    shown = {k: v for k, v in md.items() if k in SUMMARY_KEYS}
     return str(shown) if shown else ""
 
 

@@ -9,14 +9,23 @@ import inspect
 import warnings
 from datetime import date, timedelta
 from dataclasses import asdict, dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import dagster as dg
 
 from platform_assets import settings
 from platform_assets.core.execution import CONTRACT_CHECK, CheckSpec, InputSpec, JobSpec, OutputSpec
 from platform_assets.core.lake import TableRef
+from platform_assets.core.quality import (
+    ACCEPT_SHARE_TAG,
+    HELD_DAYS,
+    QUARANTINE_SHARE_CHECK,
+    SCHEMA_DRIFT_CHECK,
+    UNPARSED_CHECK,
+    QuarantineThresholds,
+)
 from platform_assets.core.sources import Source
+from platform_assets.domains import OWNERS
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 from resources.spark import SparkEngine
@@ -69,6 +78,21 @@ class Write:
     # "merge": the transform returns an `Upsert` committed by `key` (delta-rs MERGE); see core/execution.py.
     mode: str = "replace"
     key: tuple[str, ...] | None = None
+    # A quarantine: the landing source whose rows it sets aside, and the job input holding them (bronze).
+    quarantine_of: tuple[Source, str] | None = None
+    # Column lineage: output column -> the (input name, upstream column) pairs it is computed from.
+    lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None
+
+
+def quarantine_write(source: Source, *, reads: str = "bronze", partitioned: bool = True) -> Write:
+    """The quarantine of `source` (rows of input `reads` that failed a silver rule); the job gets a
+    `quarantine_share` check over it."""
+    return Write(
+        TableRef("quarantine", source.domain, source.name),
+        quarantine_description(f"bronze {source.name}"),
+        partitioned=partitioned,
+        quarantine_of=(source, reads),
+    )
 
 
 @dataclass(frozen=True)
@@ -112,14 +136,74 @@ def bronze_asset(source: Source) -> dg.AssetsDefinition:
             "file, row, reason and the raw text (withheld where the source carries PII).",
         ),
     }
+    checks = [
+        Check(
+            SCHEMA_DRIFT_CHECK,
+            "bronze",
+            "platform_assets.core.quality:schema_drift",
+            "Columns delivered beyond the source's declared ones (kept in `_rescued_data`), by file.",
+            severity="WARN",
+            params={"output": "bronze"},
+        ),
+        Check(
+            UNPARSED_CHECK,
+            "unparsed",
+            "platform_assets.core.quality:unparsed_files",
+            "Files and rows that could not be parsed, with the reason.",
+            severity="WARN",
+            params={"output": "unparsed"},
+        ),
+    ]
     return spark_asset(
         name=f"bronze_{source.domain}_{source.name}",
         group=source.domain,
         transform="platform_assets.core.bronze:ingest",
         reads={},
         writes=outputs,
+        checks=checks,
         params={"source": asdict(source)},
         kinds={"spark", "delta", "bronze"},
+        freshness={"bronze": freshness_policy(source)},
+    )
+
+
+def freshness_policy(source: Source) -> dg.FreshnessPolicy | None:
+    """The bronze table of a landing source is fresh while files keep arriving as often as the source
+    delivers: WARN after one interval without an update, FAIL after the interval plus the grace period."""
+    if source.freshness is None:
+        return None
+    every = timedelta(hours=source.freshness.every_hours)
+    return dg.FreshnessPolicy.time_window(
+        fail_window=every + timedelta(hours=source.freshness.grace_hours), warn_window=every
+    )
+
+
+def quarantine_share_check(writes: dict[str, Write]) -> Check | None:
+    """One `quarantine_share` check per job over its quarantines (on its silver table, if it has one)."""
+    pairs = [(name, w.quarantine_of) for name, w in writes.items() if w.quarantine_of is not None]
+    if not pairs:
+        return None
+    silver = [n for n, w in writes.items() if w.table.layer == "silver"]
+    target = silver[0] if silver else pairs[0][0]
+    strictest = QuarantineThresholds(
+        warn=min(of[0].quality.warn for _, of in pairs), error=min(of[0].quality.error for _, of in pairs)
+    )
+    sources = ", ".join(of[0].name for _, of in pairs)
+    return Check(
+        QUARANTINE_SHARE_CHECK,
+        target,
+        "platform_assets.core.quality:quarantine_share",
+        f"Share of {sources} rows set aside by a silver rule, per run and per day: WARN above "
+        f"{strictest.warn:.0%}, ERROR above {strictest.error:.0%} (that day is held back, nothing of it published).",
+        severity="ERROR",
+        blocking=True,
+        params={
+            "pairs": [[name, of[1]] for name, of in pairs],
+            "warn": strictest.warn,
+            "error": strictest.error,
+            "per_day": all(w.partitioned and w.mode == "replace" for w in writes.values()),
+            "table": writes[target].table.path,
+        },
     )
 
 
@@ -134,12 +218,17 @@ def spark_asset(
     partitioned: bool = True,
     params: dict | None = None,
     kinds: set[str] | None = None,
+    freshness: dict[str, dg.FreshnessPolicy | None] | None = None,
 ) -> dg.AssetsDefinition:
-    """A multi-asset that runs `transform` over the run's days and commits every output table."""
+    """A multi-asset that runs `transform` over the run's days and commits every output table
+    (`freshness`: a freshness policy per output)."""
     partitions_def = DAILY if partitioned else None
+    share = quarantine_share_check(writes)
+    checks = [*checks, share] if share is not None else list(checks)
     deps = []
     for read in reads.values():
         deps.append(dg.AssetDep(dg.AssetKey(read.table.key), partition_mapping=read.mapping(partitioned)))
+    version = code_version(transform, [w.contract for w in writes.values() if w.contract], params)
     specs = [
         dg.AssetSpec(
             dg.AssetKey(w.table.key),
@@ -147,9 +236,18 @@ def spark_asset(
             group_name=group,
             deps=deps,
             kinds=kinds or {"spark", "delta", w.table.layer},
-            metadata={"table": w.table.path, "layer": w.table.layer},
+            metadata={
+                "table": w.table.path,
+                "layer": w.table.layer,
+                **contract_metadata(w.contract),
+                **column_lineage(w, reads),
+            },
+            freshness_policy=(freshness or {}).get(name),
+            code_version=version,
+            owners=[OWNERS[group]] if group in OWNERS else [],
+            tags={"domain": group, "layer": w.table.layer},
         )
-        for w in writes.values()
+        for name, w in writes.items()
     ]
     check_specs = [
         dg.AssetCheckSpec(
@@ -190,19 +288,79 @@ def spark_asset(
                 for n, w in writes.items()
             },
             checks=[
-                CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, dict(c.params))
+                CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, _run_params(context, c))
                 for c in checks
             ],
             params=params or {},
             landing=landing.root,
             storage_options=lake.storage_options(),
             endpoint_url=landing.endpoint_url,
+            run_id=context.run.run_id,
         )
         if days is not None:
             context.log.info(f"{name}: {len(days)} day(s) {days[0]}..{days[-1]}" if days else f"{name}: no days")
-        yield from report(context, spark.run(context, spec), [w.table for w in writes.values()])
+        described = {dg.AssetKey(w.table.key): w.contract for w in writes.values() if w.contract}
+        results = [_with_descriptions(r, described) for r in spark.run(context, spec)]
+        yield from report(context, results, [w.table for w in writes.values()])
 
     return _asset
+
+
+def contract_metadata(contract: str | None) -> dict[str, object]:
+    """The contract's path and its columns with their descriptions (`dagster/column_schema`: the UI's
+    Columns panel), from the pandera model, so an analyst reads what each column means."""
+    if not contract:
+        return {}
+    from platform_assets.core.execution import load_object
+
+    schema = load_object(contract).to_schema()
+    columns = [
+        dg.TableColumn(
+            name,
+            column.dtype.type.simpleString() if hasattr(column.dtype.type, "simpleString") else str(column.dtype),
+            description=column.description,
+        )
+        for name, column in schema.columns.items()
+    ]
+    return {"contract": contract, "dagster/column_schema": dg.TableSchema(columns=columns)}
+
+
+def column_lineage(write: Write, reads: dict[str, Read]) -> dict[str, dg.TableColumnLineage]:
+    """`dagster/column_lineage` of an output from its declared lineage (inputs named as in `reads`)."""
+    if not write.lineage:
+        return {}
+    deps = {
+        column: [dg.TableColumnDep(asset_key=dg.AssetKey(reads[name].table.key), column_name=c) for name, c in sources]
+        for column, sources in write.lineage.items()
+    }
+    return {"dagster/column_lineage": dg.TableColumnLineage(deps)}
+
+
+def code_version(transform: str, contracts: Sequence[str], params: dict | None = None) -> str:
+    """A version of what computes an asset: the source of its transform and contracts (and the job's
+    parameters, e.g. a source's declaration), so changing one marks exactly its assets as changed."""
+    import hashlib
+    import json
+
+    from platform_assets.core.execution import load_object
+
+    digest = hashlib.sha256()
+    for path in (transform, *sorted(contracts)):
+        digest.update(path.encode())
+        digest.update(inspect.getsource(load_object(path)).encode())
+    digest.update(json.dumps(params or {}, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
+
+
+def _run_params(context: dg.AssetExecutionContext, check: Check) -> dict:
+    """A check's parameters for this run: an operator accepting a known-bad delivery raises the share
+    above which `quarantine_share` fails, for this run only (tag `omnilake/accept_quarantine_share`)."""
+    params = dict(check.params)
+    accepted = context.run.tags.get(ACCEPT_SHARE_TAG)
+    if check.name == QUARANTINE_SHARE_CHECK and accepted is not None:
+        params["error"] = float(accepted)
+        params["warn"] = min(params["warn"], params["error"])
+    return params
 
 
 def report(
@@ -219,6 +377,21 @@ def report(
     if blocked:
         names = ", ".join(f"{c.asset_key.to_user_string()}:{c.check_name}" for c in blocked)
         details = "; ".join(filter(None, (_failure_detail(c) for c in blocked)))
+        held = _held_days(blocked)
+        if held and materialized:
+            # Some days were committed: they are materialized (per day, so the UI shows which), the held
+            # days are not, and the step fails naming them.
+            committed = [d for d in context.partition_keys if d not in held]
+            for t in tables:
+                done = materialized.get(dg.AssetKey(t.key))
+                if done is not None:
+                    yield from _per_day(done, committed)
+            raise dg.Failure(
+                f"blocking checks failed ({names}) on {len(held)} day(s), held back (their previous version "
+                f"stays, nothing of them is published): {', '.join(held)}; the other {len(committed)} day(s) "
+                f"were committed" + (f": {details}" if details else ""),
+                metadata={"failed_checks": names, HELD_DAYS: held, "committed_days": committed},
+            )
         raise dg.Failure(
             f"blocking checks failed ({names}); no table of this step was written"
             + (f": {details}" if details else ""),
@@ -231,8 +404,48 @@ def report(
         yield materialized[dg.AssetKey(t.key)]
 
 
+def _with_descriptions(result, contracts: Mapping[dg.AssetKey, str]):
+    """A materialization's column schema (the types as written) with the contract's column descriptions."""
+    if not isinstance(result, dg.MaterializeResult) or result.asset_key not in contracts:
+        return result
+    written = (result.metadata or {}).get("dagster/column_schema")
+    declared = contract_metadata(contracts[result.asset_key]).get("dagster/column_schema")
+    schema = getattr(written, "schema", written)
+    if schema is None or declared is None:
+        return result
+    about = {c.name: c.description for c in declared.columns}
+    columns = [dg.TableColumn(c.name, c.type, description=about.get(c.name)) for c in schema.columns]
+    metadata = {**result.metadata, "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns))}
+    return result._replace(metadata=metadata)
+
+
+def _meta(metadata, key: str):
+    """A metadata entry's plain value (Dagster wraps them in MetadataValue)."""
+    value = (metadata or {}).get(key)
+    return getattr(value, "value", value)
+
+
+def _held_days(blocked: Sequence[dg.AssetCheckResult]) -> list[str]:
+    """The days the blocking failures held back, when each of them names its days (else: none, the whole
+    step was blocked)."""
+    days = [_meta(c.metadata, HELD_DAYS) for c in blocked]
+    return sorted({d for ds in days for d in ds}) if all(days) else []
+
+
+def _per_day(done: dg.MaterializeResult, days: Sequence[str]) -> Iterator[dg.AssetMaterialization]:
+    by_dt = _meta(done.metadata, "rows_by_dt") or {}
+    for day in days:
+        metadata = dict(done.metadata or {})
+        if day in by_dt:
+            metadata["dagster/row_count"] = dg.MetadataValue.int(by_dt[day])
+        yield dg.AssetMaterialization(asset_key=done.asset_key, partition=day, metadata=metadata)
+
+
 def _failure_detail(check: dg.AssetCheckResult, limit: int = 5) -> str:
     """What a failed contract check found (column, check, reason), so the step's error names the rule."""
+    summary = _meta(check.metadata, "summary")
+    if summary:
+        return f"{check.check_name}: {summary}"
     failures = check.metadata.get("failures")
     items = getattr(failures, "value", failures) or []
     if not isinstance(items, list):
@@ -289,9 +502,7 @@ def silver_asset(
                 f"{package}.checks:Silver{_camel(source.name)}",
                 partitioned,
             ),
-            "quarantine": Write(
-                TableRef("quarantine", source.domain, source.name), quarantine_description(f"bronze {source.name}")
-            ),
+            "quarantine": quarantine_write(source),
         },
         checks=[
             unique_key_check(
@@ -314,8 +525,10 @@ def gold_asset(
     key: Sequence[str],
     partitioned: bool = True,
     checks: Sequence[Check] = (),
+    lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> dg.AssetsDefinition:
-    """Gold table `name`: transform `<package>.transforms:<name>`, contract `<package>.checks:<contract>`."""
+    """Gold table `name`: transform `<package>.transforms:<name>`, contract `<package>.checks:<contract>`,
+    `lineage` its column lineage (see `Write.lineage`)."""
     transform = f"{package}.transforms:{name}"
     return spark_asset(
         name=f"gold_{domain}_{name}",
@@ -324,7 +537,11 @@ def gold_asset(
         reads=reads,
         writes={
             "gold": Write(
-                TableRef("gold", domain, name), docstring(transform), f"{package}.checks:{contract}", partitioned
+                TableRef("gold", domain, name),
+                docstring(transform),
+                f"{package}.checks:{contract}",
+                partitioned,
+                lineage=lineage,
             )
         },
         checks=[unique_key_check("gold", key), *checks],

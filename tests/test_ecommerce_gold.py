@@ -18,12 +18,15 @@ pytestmark = pytest.mark.spark
 
 D1, D2, D3 = "2025-04-01", "2025-04-02", "2025-04-03"
 
-ORDERS_SCHEMA = "order_id long, user_id long, order_timestamp timestamp, total_amount decimal(18,2), dt string"
+# Keys are identifiers (strings) in silver; the rows below write them as numbers for brevity.
+ORDERS_SCHEMA = "order_id string, user_id string, order_timestamp timestamp, total_amount decimal(18,2), dt string"
 ITEMS_SCHEMA = (
-    "id long, order_id long, user_id long, product_id long, days_since_prior_order int, "
+    "id string, order_id string, user_id string, product_id string, days_since_prior_order int, "
     "add_to_cart_order int, reordered int, dt string"
 )
-PRODUCTS_SCHEMA = "product_id long, department_id int, department string, product_name string, snapshot_date string"
+PRODUCTS_SCHEMA = (
+    "product_id string, department_id string, department string, product_name string, snapshot_date string"
+)
 
 PRODUCTS = [
     # product_id, department_id, department, product_name
@@ -45,7 +48,7 @@ def orders_frame(spark, rows):
     data = []
     for order_id, user_id, stamp, amount in rows:
         ts = datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc)
-        data.append((order_id, user_id, ts, Decimal(amount), stamp[:10]))
+        data.append((str(order_id), str(user_id), ts, Decimal(amount), stamp[:10]))
     return spark.createDataFrame(data, ORDERS_SCHEMA)
 
 
@@ -53,10 +56,10 @@ def items_frame(spark, rows):
     """rows: dicts with order_id, user_id, product_id, dt and optionally days (None), cart (1), reordered (0)."""
     data = [
         (
-            i,
-            r["order_id"],
-            r["user_id"],
-            r["product_id"],
+            str(i),
+            str(r["order_id"]),
+            str(r["user_id"]),
+            str(r["product_id"]),
             r.get("days"),
             r.get("cart", 1),
             r.get("reordered", 0),
@@ -68,7 +71,7 @@ def items_frame(spark, rows):
 
 
 def products_frame(spark, rows=PRODUCTS):
-    return spark.createDataFrame([(*r, D1) for r in rows], PRODUCTS_SCHEMA)
+    return spark.createDataFrame([(str(p), str(d), *rest, D1) for p, d, *rest in rows], PRODUCTS_SCHEMA)
 
 
 def run(spark, fn, model, **inputs):
@@ -154,7 +157,7 @@ def test_product_performance(spark):
     assert columns == [
         "product_id", "product_name", "department", "units", "orders", "reorder_rate", "avg_add_to_cart_order", "dt"
     ]
-    got = {(r["dt"], r["product_id"]): r.asDict() for r in rows}
+    got = {(r["dt"], int(r["product_id"])): r.asDict() for r in rows}
     assert sorted(got) == [(D1, 1), (D1, 2), (D1, 99), (D2, 1)]
 
     p1 = got[(D1, 1)]
@@ -269,7 +272,7 @@ def test_customer_insights(spark):
         "avg_days_since_prior_order", "reorder_rate", "favorite_department",
     ]
     assert (dtypes["first_order_date"], dtypes["last_order_date"]) == ("date", "date")
-    got = {r["user_id"]: r.asDict() for r in rows}
+    got = {int(r["user_id"]): r.asDict() for r in rows}
     assert sorted(got) == [10, 11, 13, 14]  # user 12 has no order
 
     u10 = got[10]

@@ -42,10 +42,15 @@ def run_range(defs: dg.Definitions, instance: dg.DagsterInstance, start: str, en
 
 
 def snapshot(lake: Lake) -> dict[str, pa.Table]:
-    """Every table's rows, sorted, without the columns that legitimately differ between runs."""
+    """Every table's rows, sorted, without the columns that legitimately differ between runs (the quality
+    history is a log of runs: what each run counted, without which run and when)."""
     out = {}
     for ref in lake.list_tables():
         table = lake.read_arrow(ref)
+        if ref.layer == "quality":
+            table = pa.Table.from_pylist(
+                [dict(t) for t in {tuple(r.items()) for r in table.drop_columns(["run_id", "recorded_at"]).to_pylist()}]
+            )
         out[ref.path] = table.sort_by([(c, "ascending") for c in table.column_names if c != "_rules_failed"])
     return out
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import openpyxl
+
 import pytest
 
 from platform_assets.core.landing import (
@@ -136,12 +138,16 @@ def test_csv_bom_crlf_quotes_aliases_and_lineage(store: CountingStore) -> None:
     assert parsed.rejects == []
     assert parsed.extra_columns == ["Extra"]
     assert parsed.table.column_names == [
-        "order_id", "user_id", "amount", "note", "_source_file", "_row", "_ingested_at", "dt"
+        "order_id", "user_id", "amount", "note", "_rescued_data", "_source_file", "_row", "_ingested_at", "dt"
     ]
     assert rows(parsed, "order_id", "user_id", "amount", "note", "_row") == [
         ("1", "u1", "229.5", "hello, world", 2),
         ("2", "u2", "", "multi\r\nline", 3),
         ("3", "  u3 ", "0.10", "plain", 6),
+    ]
+    # The undeclared column is kept, per row, under its delivered header.
+    assert [json.loads(v) for v in parsed.table["_rescued_data"].to_pylist()] == [
+        {"Extra": "x"}, {"Extra": "y"}, {"Extra": "z"}
     ]
     assert set(parsed.table["_source_file"].to_pylist()) == {key}
     assert set(parsed.table["dt"].to_pylist()) == {"2025-04-01"}
@@ -403,3 +409,44 @@ def test_real_orders_workbook(tmp_path) -> None:
     }
     # The date column always equals the sheet the row came from.
     assert table["date"].to_pylist() == table["dt"].to_pylist()
+
+
+# --- encodings and schema drift ---------------------------------------------------------------------------
+
+
+def test_a_latin1_file_loads_when_its_source_declares_the_encoding(store: CountingStore) -> None:
+    data = "order_id,user_id,note\n1,u1,Crème brûlée\n".encode("latin-1")
+    [reject] = read(store, "shop/orders/2025-04-01/a.csv", data).rejects
+    # Undeclared: the whole file is recorded, and the reason says how to declare the encoding.
+    assert reject.row is None and "not valid UTF-8" in reject.reason and 'encoding="latin-1"' in reject.reason
+    latin = Source(**{**SHOP.__dict__, "encoding": "latin-1"})
+    parsed = read(store, "shop/orders/2025-04-01/b.csv", data, latin)
+    assert parsed.rejects == []
+    assert rows(parsed, "order_id", "note") == [("1", "Crème brûlée")]
+
+
+def test_an_unknown_encoding_is_refused_when_the_source_is_declared() -> None:
+    with pytest.raises(ValueError, match="unknown encoding 'latin-99'"):
+        Source(domain="shop", name="orders", columns=("order_id",), encoding="latin-99")
+
+
+def test_columns_beyond_the_source_are_rescued_from_json_and_workbooks(store: CountingStore) -> None:
+    lines = '{"order_id": "1", "user_id": "u1", "coupon": "SAVE10", "tags": [1, 2]}\n{"order_id": "2", "user_id": "u2"}\n'
+    parsed = read(store, "shop/orders/2025-04-01/a.jsonl", lines)
+    assert parsed.extra_columns == ["coupon", "tags"]
+    assert parsed.table["_rescued_data"].to_pylist() == ['{"coupon": "SAVE10", "tags": "[1, 2]"}', None]
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "2025-04-02"
+    sheet.append(["order_id", "user_id", "coupon", None])
+    sheet.append([3, "u3", "FREESHIP", None])
+    sheet.append([4, "u4", None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = read(store, "shop/orders/2025-04-02/b.xlsx", buffer.getvalue())
+    assert parsed.rejects == []
+    # A named extra column is kept on every row (even empty); an unnamed empty one is not drift.
+    assert [json.loads(v) for v in parsed.table["_rescued_data"].to_pylist()] == [
+        {"coupon": "FREESHIP"}, {"coupon": None}
+    ]

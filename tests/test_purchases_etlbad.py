@@ -1,6 +1,7 @@
 """The real bad-input file of the customer-purchase ETL assignment (../shared/data/external/customer-purchases/
-etlbad.csv, CRLF, no trailing newline): every bad row ends in quarantine under the rule it breaks, the two
-junk lines in the unparsed quarantine, the good rows in silver, and the counts add up to the file's lines."""
+etlbad.csv, CRLF, no trailing newline): more than half of its rows are bad, so the delivery fails loudly;
+accepted by an operator, every bad row ends in quarantine under the rule it breaks, the two junk lines in
+the unparsed quarantine, the good rows in silver, and the counts add up to the file's lines."""
 
 import shutil
 from decimal import Decimal
@@ -10,6 +11,7 @@ import pytest
 from conftest import shared_file
 
 from platform_assets.core.lake import Lake
+from platform_assets.core.quality import ACCEPT_SHARE_TAG
 from platform_assets.core.rules import SUPERSEDED
 from platform_assets.definitions import build_definitions
 from resources.lake import LakeResource
@@ -60,17 +62,35 @@ def etlbad_run(tmp_path_factory, spark):
             "warehouse": WarehouseResource(url=f"sqlite:///{home / 'warehouse.db'}"),
         }
     )
+    day = {"dagster/asset_partition_range_start": DAY, "dagster/asset_partition_range_end": DAY}
+    # 13 of its 25 rows break a rule: above the 50% share, the delivery fails loudly and nothing is written.
+    refused = defs.resolve_job_def("purchases_job").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), tags=day, raise_on_error=False
+    )
+    # An operator who has looked at it accepts this delivery for one run (tag ACCEPT_SHARE_TAG).
     result = defs.resolve_job_def("purchases_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
-        tags={"dagster/asset_partition_range_start": DAY, "dagster/asset_partition_range_end": DAY},
-        raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(), tags={**day, ACCEPT_SHARE_TAG: "0.6"}, raise_on_error=False
     )
     assert result.success, [e.event_specific_data.error.message for e in result.get_step_failure_events()]
-    return home, source
+    return home, source, refused
+
+
+def test_a_delivery_mostly_quarantined_fails_loudly_until_accepted(etlbad_run):
+    home, _, refused = etlbad_run
+    assert not refused.success
+    [failure] = refused.get_step_failure_events()
+    message = failure.event_specific_data.error.message
+    assert failure.step_key == "silver_purchases_purchases"
+    assert "quarantine_share" in message and "52.0%" in message and "email_valid" in message
+    share = [
+        e for e in refused.get_asset_check_evaluations()
+        if e.check_name == "quarantine_share" and e.asset_key.to_user_string() == "silver/purchases/purchases"
+    ]
+    assert [e.severity for e in share] == [dg.AssetCheckSeverity.ERROR] and not share[0].passed
 
 
 def test_every_bad_row_is_quarantined_under_its_rule_and_nothing_is_lost(etlbad_run):
-    home, source = etlbad_run
+    home, source, _ = etlbad_run
     lake = Lake(str(home / "lake"))
     lines = source.read_bytes().decode("utf-8").split("\r\n")
     data_lines = len(lines) - 1  # header excluded (no trailing newline: no empty last element)
@@ -105,7 +125,7 @@ def test_every_bad_row_is_quarantined_under_its_rule_and_nothing_is_lost(etlbad_
 
 
 def test_the_good_rows_reach_the_summary_and_the_warehouse(etlbad_run):
-    home, _ = etlbad_run
+    home, _, _ = etlbad_run
     summary = Lake(str(home / "lake")).read_arrow("gold/purchases/customer_purchase_summary").to_pylist()
     assert sorted(r["customer_id"] for r in summary) == [1, 2, 3, 4, 5, 6]
     for r in summary:

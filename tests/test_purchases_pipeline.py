@@ -244,7 +244,13 @@ def test_history_is_one_run_and_reconciles_with_the_generator(history):
     assert bob["fx_rate_date"] == date(2025, 1, 3)
     assert bob["amount_aud"] == (Decimal(40) * bob["aud_per_unit"]).quantize(CENT, ROUND_HALF_UP)
     evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert evaluations and all(e.passed for e in evaluations), [(e.asset_key, e.check_name) for e in evaluations if not e.passed]
+    # The generator's messy input warns (its malformed rows, its share of bad rows); nothing else fails.
+    warned = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
+    assert warned <= {("quarantine/purchases/purchases_unparsed", "unparsed_files"),
+                      ("silver/purchases/purchases", "quarantine_share")}, warned
+    assert evaluations and all(e.passed or e.severity == dg.AssetCheckSeverity.WARN for e in evaluations)
+    unparsed_check = next(e for e in evaluations if e.check_name == "unparsed_files" and not e.passed)
+    assert unparsed_check.metadata["unparsed_rows"].value == summary["malformed_rows"]
 
 
 def test_the_served_table_and_top_customers_equal_gold(history):

@@ -57,7 +57,7 @@ def test_every_page_explains_when_there_is_no_data(dashboards_env: Path, page: s
     at = run_page(page)
     text = infos(at)
     assert "yet" in text, text
-    if page in ("ad_roas.py", "channel_reporting.py"):
+    if page in ("ad_roas.py", "channel_reporting.py", "data_quality.py"):
         assert "has not been materialized yet" in text
     else:
         assert "has not been created yet" in text and "omnilake demo" in text

@@ -25,59 +25,137 @@ CLICK_WINDOW_SECONDS = 7 * 86_400
 
 
 class SilverAdEvents(Lineage):
-    event_id: T.StringType() = Field(nullable=False)
-    user_id: T.StringType() = Field(nullable=False)
-    campaign_id: T.StringType() = Field(nullable=False)
-    channel: T.StringType() = Field(nullable=False)
-    event_type: T.StringType() = Field(nullable=False, isin=["impression", "click"])
-    event_ts: T.TimestampType() = Field(nullable=False)
-    cost: COST = Field(nullable=False, ge=0)
-    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+    event_id: T.StringType() = Field(
+        nullable=False,
+        description="Ad event identifier, unique per event (a re-delivered event counts once).",
+    )
+    user_id: T.StringType() = Field(
+        nullable=False, description="Identifier of the user the ad was shown to."
+    )
+    campaign_id: T.StringType() = Field(nullable=False, description="Ad campaign of the event.")
+    channel: T.StringType() = Field(
+        nullable=False, description="Ad channel (platform) of the event, e.g. meta, tiktok, google."
+    )
+    event_type: T.StringType() = Field(
+        nullable=False, isin=["impression", "click"], description="Kind of ad event: impression or click."
+    )
+    event_ts: T.TimestampType() = Field(nullable=False, description="When the event happened (UTC).")
+    cost: COST = Field(
+        nullable=False, ge=0, description="Media cost of this event in USD (0 when the source gives none)."
+    )
+    dt: T.StringType() = Field(
+        nullable=False, str_matches=DT, description="Partition day (YYYY-MM-DD): the UTC date of event_ts."
+    )
 
     class Config:
         strict = True
 
 
 class SilverOrders(Lineage):
-    order_id: T.StringType() = Field(nullable=False)
-    user_id: T.StringType() = Field(nullable=False)
-    order_ts: T.TimestampType() = Field(nullable=False)
-    sku: T.StringType() = Field(nullable=False)
-    amount: MONEY = Field(nullable=False, ge=0)
-    currency: T.StringType() = Field(nullable=False, isin=["USD"])
-    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+    order_id: T.StringType() = Field(
+        nullable=False,
+        description="Order identifier, unique; a re-delivered order keeps its latest ingested row.",
+    )
+    user_id: T.StringType() = Field(
+        nullable=False, description="Identifier of the user who placed the order."
+    )
+    order_ts: T.TimestampType() = Field(nullable=False, description="When the order was placed (UTC).")
+    sku: T.StringType() = Field(
+        nullable=False,
+        description="SKU (product code) of the order; never blank (such rows go to quarantine).",
+    )
+    amount: MONEY = Field(nullable=False, ge=0, description="Order revenue in USD.")
+    currency: T.StringType() = Field(
+        nullable=False, isin=["USD"],
+        description="Currency of amount: always USD (other currencies go to quarantine).",
+    )
+    dt: T.StringType() = Field(
+        nullable=False, str_matches=DT, description="Partition day (YYYY-MM-DD): the UTC date of order_ts."
+    )
 
     class Config:
         strict = True
 
 
 class OrderAttribution(DataFrameModel):
-    order_id: T.StringType() = Field(nullable=False)
-    user_id: T.StringType() = Field(nullable=False)
-    order_ts: T.TimestampType() = Field(nullable=False)
-    amount: MONEY = Field(nullable=False, ge=0)
-    campaign_id: T.StringType() = Field(nullable=True)
-    channel: T.StringType() = Field(nullable=True)
-    touch_event_id: T.StringType() = Field(nullable=True)
-    touch_type: T.StringType() = Field(nullable=True, isin=["click", "view"])
-    touch_lag_seconds: T.DoubleType() = Field(nullable=True, ge=0, le=CLICK_WINDOW_SECONDS)
-    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+    order_id: T.StringType() = Field(
+        nullable=False, description="Silver order this row attributes; one row per order."
+    )
+    user_id: T.StringType() = Field(
+        nullable=False, description="Identifier of the user who placed the order."
+    )
+    order_ts: T.TimestampType() = Field(nullable=False, description="When the order was placed (UTC).")
+    amount: MONEY = Field(nullable=False, ge=0, description="Order revenue in USD.")
+    campaign_id: T.StringType() = Field(
+        nullable=True, description="Campaign of the attributed touch; null when the order has no touch."
+    )
+    channel: T.StringType() = Field(
+        nullable=True, description="Channel of the attributed touch; null when the order has no touch."
+    )
+    touch_event_id: T.StringType() = Field(
+        nullable=True,
+        description=(
+            "event_id of the attributed ad event: the user's latest click within 7 days before the order, "
+            "else latest impression within 1 day; null when the order has no touch."
+        ),
+    )
+    touch_type: T.StringType() = Field(
+        nullable=True, isin=["click", "view"],
+        description="Touch type: click, or view for an impression; null when the order has no touch.",
+    )
+    touch_lag_seconds: T.DoubleType() = Field(
+        nullable=True, ge=0, le=CLICK_WINDOW_SECONDS,
+        description=(
+            "Seconds from the attributed touch's event_ts to order_ts; null when the order has no touch."
+        ),
+    )
+    dt: T.StringType() = Field(
+        nullable=False, str_matches=DT, description="Partition day (YYYY-MM-DD): the UTC date of order_ts."
+    )
 
     class Config:
         strict = True
 
 
 class CampaignRoas(DataFrameModel):
-    campaign_id: T.StringType() = Field(nullable=True)
-    channel: T.StringType() = Field(nullable=True)
-    impressions: T.LongType() = Field(nullable=False, ge=0)
-    clicks: T.LongType() = Field(nullable=False, ge=0)
-    spend: COST = Field(nullable=False, ge=0)
-    attributed_orders: T.LongType() = Field(nullable=False, ge=0)
-    attributed_revenue: MONEY = Field(nullable=False, ge=0)
-    roas: T.DoubleType() = Field(nullable=True, ge=0)
-    cpa: COST = Field(nullable=True, ge=0)
-    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+    campaign_id: T.StringType() = Field(
+        nullable=True, description="Campaign; null on the day's row for unattributed orders."
+    )
+    channel: T.StringType() = Field(
+        nullable=True, description="Channel of the campaign; null on the day's row for unattributed orders."
+    )
+    impressions: T.LongType() = Field(
+        nullable=False, ge=0, description="Impression events of the campaign and channel on dt."
+    )
+    clicks: T.LongType() = Field(
+        nullable=False, ge=0, description="Click events of the campaign and channel on dt."
+    )
+    spend: COST = Field(
+        nullable=False, ge=0,
+        description="Media spend in USD: sum of cost of the campaign and channel's events on dt.",
+    )
+    attributed_orders: T.LongType() = Field(
+        nullable=False, ge=0,
+        description="Orders on dt attributed to the campaign (unattributed ones on the null row).",
+    )
+    attributed_revenue: MONEY = Field(
+        nullable=False, ge=0,
+        description="Sum of amount (USD) of the orders on dt attributed to the campaign.",
+    )
+    roas: T.DoubleType() = Field(
+        nullable=True, ge=0,
+        description="Return on ad spend: attributed_revenue / spend; null when spend = 0.",
+    )
+    cpa: COST = Field(
+        nullable=True, ge=0,
+        description=(
+            "Cost per acquisition in USD: spend / attributed_orders; null when attributed_orders = 0."
+        ),
+    )
+    dt: T.StringType() = Field(
+        nullable=False, str_matches=DT,
+        description="Partition day (YYYY-MM-DD): the UTC date of the events and orders counted.",
+    )
 
     class Config:
         strict = True

@@ -23,6 +23,7 @@ from platform_assets.core.rules import (
     blank,
     not_null_rule,
     parsed,
+    trimmed,
     type_rule,
     typed,
 )
@@ -39,12 +40,6 @@ MONEY = (18, 2)
 EVENT_DATE_RULE = "event_date_matches_partition"
 ORDER_DATE_RULE = "order_date_matches_partition"
 DATE_RULES = (EVENT_DATE_RULE, ORDER_DATE_RULE)
-
-
-def _trimmed(name: str) -> "Column":
-    from pyspark.sql import functions as F
-
-    return F.nullif(F.trim(F.col(name)), F.lit(""))
 
 
 def _date_rule(name: str, column: str) -> Rule:
@@ -68,11 +63,11 @@ def ad_events():
     # A blank cost is 0 (both branches typed alike: Sail refuses a when/otherwise of mixed types).
     cost = F.when(blank("cost"), F.lit("0").cast(cost_type)).otherwise(parsed("cost", cost_type))
     typed_columns = {
-        "event_id": _trimmed("event_id"),
-        "user_id": _trimmed("user_id"),
-        "campaign_id": _trimmed("campaign_id"),
-        "channel": F.lower(_trimmed("channel")),
-        "event_type": F.lower(_trimmed("event_type")),
+        "event_id": trimmed("event_id"),
+        "user_id": trimmed("user_id"),
+        "campaign_id": trimmed("campaign_id"),
+        "channel": F.lower(trimmed("channel")),
+        "event_type": F.lower(trimmed("event_type")),
         "event_ts": as_timestamp("event_ts"),
         "cost": cost,
     }
@@ -96,12 +91,12 @@ def orders():
     from pyspark.sql import functions as F
 
     typed_columns = {
-        "order_id": _trimmed("order_id"),
-        "user_id": _trimmed("user_id"),
+        "order_id": trimmed("order_id"),
+        "user_id": trimmed("user_id"),
         "order_ts": as_timestamp("order_ts"),
-        "sku": _trimmed("sku"),
+        "sku": trimmed("sku"),
         "amount": as_decimal("amount", *MONEY),
-        "currency": F.upper(_trimmed("currency")),
+        "currency": F.upper(trimmed("currency")),
     }
     rules = [
         not_null_rule("order_id"),

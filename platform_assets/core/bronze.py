@@ -1,7 +1,8 @@
 """Bronze ingestion: landing files of one source, as delivered, into `bronze/<domain>/<source>`.
 
-Every value stays the string that was delivered; `_source_file`, `_row`, `_ingested_at` (the file's delivery
-time, so a re-run writes identical rows) and `dt` (the partition the file or sheet feeds) are added. What
+Every value stays the string that was delivered; `_rescued_data` (the values of columns beyond the source's
+declared ones, a JSON object per row), `_source_file`, `_row`, `_ingested_at` (the file's delivery time,
+so a re-run writes identical rows) and `dt` (the partition the file or sheet feeds) are added. What
 cannot be parsed (a whole file, or one malformed row) goes to `quarantine/<domain>/<source>_unparsed` with
 the file, row and reason, and the run goes on.
 """
@@ -13,18 +14,28 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from platform_assets.core.execution import TransformContext, load_object
-from platform_assets.core.landing import LayoutError, Reject, parse_landing_key, partitions_of, read_landing_file
+from platform_assets.core.landing import (
+    RESCUED_COLUMN,
+    LayoutError,
+    Reject,
+    parse_landing_key,
+    partitions_of,
+    read_landing_file,
+)
+from platform_assets.core.quality import SCHEMA_DRIFT_CHECK
 from platform_assets.core.sources import Source
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
-BRONZE_META_COLUMNS = (
+# Where a bronze row came from; a table extracted by a fixed query (journeys) has these and no rescued data.
+LINEAGE_FIELDS = (
     pa.field("_source_file", pa.string()),
     pa.field("_row", pa.int64()),
     pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
     pa.field("dt", pa.string()),
 )
+BRONZE_META_COLUMNS = (pa.field(RESCUED_COLUMN, pa.string()), *LINEAGE_FIELDS)
 
 UNPARSED_SCHEMA = pa.schema(
     [
@@ -52,6 +63,7 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
     store = ctx.landing
     tables: list[pa.Table] = []
     rejects: list[tuple[Reject, object]] = []
+    drift: dict[str, list[str]] = {}
     # Workbooks feed the dates of their sheets wherever they lie, so the whole source prefix is listed
     # (names only); files are read only when they feed a wanted partition.
     for info in store.list(source.prefix):
@@ -64,6 +76,8 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
         parsed = read_landing_file(store, landing_file, source, ctx.dts)
         if parsed.table.num_rows:
             tables.append(parsed.table)
+        if parsed.extra_columns and parsed.table.num_rows:
+            drift[landing_file.key] = list(parsed.extra_columns)
         rejects.extend((r, landing_file.modified) for r in parsed.rejects if ctx.dts is None or r.dt in wanted)
 
     schema = bronze_schema(source)
@@ -79,6 +93,7 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
         },
         schema=UNPARSED_SCHEMA,
     )
+    ctx.notes[SCHEMA_DRIFT_CHECK] = drift
     if source.bronze_transform:
         data, unparsed = load_object(source.bronze_transform)(data, unparsed)
         schema = data.schema

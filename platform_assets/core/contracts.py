@@ -10,6 +10,13 @@ MONEY = T.DecimalType(18, 2)
 class Lineage(DataFrameModel):
     """The lineage columns every silver row carries from bronze: which file, which row, delivered when."""
 
-    source_file: T.StringType() = Field(alias="_source_file", nullable=False)
-    row: T.LongType() = Field(alias="_row", nullable=False, ge=1)
-    ingested_at: T.TimestampType() = Field(alias="_ingested_at", nullable=False)
+    source_file: T.StringType() = Field(
+        alias="_source_file", nullable=False, description="Landing file the row was read from."
+    )
+    row: T.LongType() = Field(
+        alias="_row", nullable=False, ge=1,
+        description="Row number of the record within its source file (1-based).",
+    )
+    ingested_at: T.TimestampType() = Field(
+        alias="_ingested_at", nullable=False, description="When the source file was delivered (UTC)."
+    )

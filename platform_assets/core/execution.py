@@ -65,7 +65,9 @@ class Upsert:
 
 @dataclass
 class CheckSpec:
-    """A custom check: `fn(outputs, inputs, ctx, **params) -> (passed, metadata)` on one output."""
+    """A custom check: `fn(outputs, inputs, ctx, **params) -> (passed, metadata)` on one output, or
+    `(passed, metadata, severity)` when the check decides how bad a failure is (a WARN or an ERROR). A
+    blocking check that fails with `HELD_DAYS` in its metadata holds back only those days of the run."""
 
     name: str
     output: str
@@ -88,6 +90,7 @@ class JobSpec:
     landing: str | None = None
     storage_options: dict[str, str] | None = None
     endpoint_url: str | None = None
+    run_id: str | None = None  # the Dagster run: the key of its rows in the quality history
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -119,6 +122,8 @@ class JobResult:
     outputs: dict[str, WriteResult]  # only what was committed
     checks: list[CheckOutcome]
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per output: extra metadata
+    # Days of the run a blocking check held back while the others were committed (see `held_days`).
+    held_dts: list[str] = field(default_factory=list)
 
     @property
     def blocked(self) -> list[CheckOutcome]:
@@ -138,6 +143,8 @@ class TransformContext:
     endpoint_url: str | None = None
     # A folder the engine's server can read, for rows built on the driver (see `core/spark.arrow_to_spark`).
     scratch: str | None = None
+    # What a transform observed for the job's checks (e.g. the columns a delivery added), by check name.
+    notes: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def landing(self) -> "ObjectStore":
@@ -201,9 +208,10 @@ def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], l
             if out.contract:
                 checks.append(contract_outcome(out.table, load_object(out.contract), outputs[name]))
         for c in spec.checks:
-            passed, metadata = load_object(c.fn)(outputs, inputs, ctx, **c.params)
+            verdict = load_object(c.fn)(outputs, inputs, ctx, **c.params)
+            passed, metadata, severity = verdict if len(verdict) == 3 else (*verdict, c.severity)
             table = spec.outputs[c.output].table
-            checks.append(CheckOutcome(table, c.name, bool(passed), c.severity, c.blocking, metadata))
+            checks.append(CheckOutcome(table, c.name, bool(passed), severity, c.blocking, metadata))
         facts: dict[str, dict[str, Any]] = {}
         for name, df in outputs.items():
             if "_rules_failed" in df.columns:
@@ -214,24 +222,65 @@ def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], l
         for name, upsert in upserts.items():
             facts[name] = {**facts.get(name, {}), **upsert.facts}
         result = JobResult(outputs={}, checks=checks, facts=facts)
+        held = held_days(spec, result.blocked) if result.blocked else []
+        result.held_dts = held or []
+        _record_quality(lake, spec, ctx, everything_held=held is None, log=log)
         if result.blocked:
             names = ", ".join(f"{c.table}:{c.name}" for c in result.blocked)
-            log(f"blocking checks failed ({names}): nothing committed")
-            return result
+            if held is None:
+                log(f"blocking checks failed ({names}): nothing committed")
+                return result
+            log(f"blocking checks failed ({names}) on {', '.join(held)}: those days are held back")
         # Quarantine first: if the job dies between the commits, the rows it set aside are not lost.
         order = sorted(spec.outputs, key=lambda n: TableRef.parse(spec.outputs[n].table).layer != "quarantine")
         for name in order:
             out = spec.outputs[name]
             dts = spec.dts if out.partitioned else None
+            rows = outputs.get(name)
+            if result.held_dts:
+                dts = [d for d in dts if d not in result.held_dts]
+                rows = rows.where(~F.col("dt").isin(result.held_dts))
             if name in upserts:
                 result.outputs[name] = _write_upsert(lake, out, upserts[name])
             else:
-                result.outputs[name] = lake.write(outputs[name], out.table, dts, partitioned=out.partitioned)
+                result.outputs[name] = lake.write(rows, out.table, dts, partitioned=out.partitioned)
             log(f"committed {out.table} v{result.outputs[name].version}: {result.outputs[name].rows} rows")
         return result
     finally:
         for df in persisted:
             df.unpersist()
+
+
+def _record_quality(lake: Lake, spec: JobSpec, ctx: TransformContext, *, everything_held: bool, log) -> None:
+    """Append what the share checks counted to the domain's quality history (blocked days included: the
+    trend must show the day that failed)."""
+    from platform_assets.core.quality import HISTORY_NOTE, record_history
+
+    rows = ctx.notes.get(HISTORY_NOTE)
+    if not rows:
+        return
+    domain = TableRef.parse(rows[0]["table_path"]).domain
+    for row in rows:
+        row["held"] = row["held"] or everything_held
+    written = record_history(lake, domain, spec.run_id or "adhoc", rows)
+    log(f"recorded {written} rows of quality/{domain}/rule_results")
+
+
+def held_days(spec: JobSpec, blocked: list[CheckOutcome]) -> list[str] | None:
+    """The days to hold back when only some days of a range run broke blocking checks, committing the
+    others; None when nothing can be committed: a check that blocks the whole job, every day held, or an
+    output that is not replaced by day (a whole table, a merge)."""
+    from platform_assets.core.quality import HELD_DAYS
+
+    if not spec.dts or any(not o.partitioned or o.mode != "replace" for o in spec.outputs.values()):
+        return None
+    held: set[str] = set()
+    for check in blocked:
+        days = check.metadata.get(HELD_DAYS)
+        if not days:
+            return None
+        held.update(days)
+    return sorted(held) if set(spec.dts) - held else None
 
 
 def _scratch(spark: "SparkSession", lake: Lake) -> str | None:

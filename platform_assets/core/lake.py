@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from deltalake import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
 
-LAYERS = ("bronze", "silver", "gold", "quarantine")
+LAYERS = ("bronze", "silver", "gold", "quarantine", "quality")
 PARTITION_COLUMN = "dt"
 _DT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

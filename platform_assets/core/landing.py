@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, Sequence
 
 from platform_assets.core.sources import Source
 from platform_assets.core.storage import InvalidKey, ObjectInfo, ObjectStore, validate_key
@@ -30,6 +30,7 @@ __all__ = [
     "Reject",
     "cell_text",
     "is_iso_date",
+    "RESCUED_COLUMN",
     "parse_landing_key",
     "partitions_of",
     "read_landing_file",
@@ -37,6 +38,9 @@ __all__ = [
 
 ACCEPTED_EXTENSIONS = (".csv", ".json", ".jsonl", ".xlsx")
 RAW_MAX_CHARS = 2000
+# Values of columns a delivery has beyond the source's declared ones: a JSON object per row (header ->
+# value as delivered), null when the row has none. Schema drift is kept, never dropped (Auto Loader's idea).
+RESCUED_COLUMN = "_rescued_data"
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NAME_RE = re.compile(r"[a-z0-9_][a-z0-9_-]*")
@@ -78,7 +82,8 @@ class Reject:
 
 @dataclass
 class ParsedFile:
-    """Rows of a landing file as strings, plus lineage columns, the rejects and the ignored headers."""
+    """Rows of a landing file as strings, plus `_rescued_data` and lineage columns, the rejects and the
+    headers beyond the source's columns (their values are in `_rescued_data`)."""
 
     table: pa.Table
     rejects: list[Reject] = field(default_factory=list)
@@ -205,6 +210,7 @@ class _Collector:
         self.dts: list[str] = []
         self.rejects: list[Reject] = []
         self.extra: list[str] = []
+        self.rescued: list[str | None] = []
 
     def reject(self, file: str, row: int | None, reason: str, raw: str | None, dt: str) -> None:
         if raw is not None and len(raw) > RAW_MAX_CHARS:
@@ -219,11 +225,14 @@ class _Collector:
         missing = [c for c in self.source.required_columns if c not in present]
         return f"missing required columns: {', '.join(missing)}" if missing else None
 
-    def add(self, record: dict[str, str | None], file: str, row: int, dt: str) -> None:
+    def add(
+        self, record: dict[str, str | None], file: str, row: int, dt: str, rescued: dict[str, Any] | None = None
+    ) -> None:
         for col in self.source.columns:
             self.values[col].append(
                 record[col] if col in record else self.source.defaults.get(col)
             )
+        self.rescued.append(json.dumps(rescued, ensure_ascii=False) if rescued else None)
         self.files.append(file)
         self.rows.append(row)
         self.dts.append(dt)
@@ -234,13 +243,14 @@ class _Collector:
         n = len(self.rows)
         arrays = [pa.array(self.values[c], type=pa.string()) for c in self.source.columns]
         arrays += [
+            pa.array(self.rescued, type=pa.string()),
             pa.array(self.files, type=pa.string()),
             pa.array(self.rows, type=pa.int64()),
             # Delivery time, not wall-clock time: re-reading the same file gives identical rows.
             pa.array([_utc(self.f.modified)] * n, type=pa.timestamp("us", tz="UTC")),
             pa.array(self.dts, type=pa.string()),
         ]
-        names = [*self.source.columns, "_source_file", "_row", "_ingested_at", "dt"]
+        names = [*self.source.columns, RESCUED_COLUMN, "_source_file", "_row", "_ingested_at", "dt"]
         return ParsedFile(
             table=pa.Table.from_arrays(arrays, names=names),
             rejects=self.rejects,
@@ -253,14 +263,22 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _decode(data: bytes, f: LandingFile, out: _Collector) -> str | None:
-    """UTF-8 text of a CSV/JSON file (BOM optional), or None after rejecting the whole file."""
+    """The text of a CSV/JSON file in its source's encoding (UTF-8 by default, BOM optional), or None after
+    rejecting the whole file."""
+    encoding = out.source.encoding
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig" if out.source.is_utf8 else encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
+        hint = (
+            f"; if {out.source.domain}/{out.source.name} is delivered in another encoding, declare it on the "
+            f"source: Source(..., encoding=\"latin-1\")"
+            if out.source.is_utf8
+            else ""
+        )
         out.reject(
             f.key,
             None,
-            f"unparseable: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            f"unparseable: not valid {'UTF-8' if out.source.is_utf8 else encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start}){hint}",
             None,
             f.folder_date,
         )
@@ -295,18 +313,33 @@ class _LineTap:
 
 def _header_columns(
     headers: list[str], out: _Collector
-) -> tuple[dict[int, str], str | None]:
-    """Position -> canonical column of a header row, and a whole-file reject reason if any."""
+) -> tuple[dict[int, str], dict[int, str], str | None]:
+    """Position -> canonical column of a header row, position -> header of the columns beyond the source's
+    (rescued), and a whole-file reject reason if any."""
     positions: dict[int, str] = {}
+    extras: dict[int, str] = {}
     for i, header in enumerate(headers):
         col = out.source.canonical(header)
         if col is None:
             out.add_extra(header)
+            extras[i] = header.strip() or f"_c{i}"
         elif col in positions.values():
-            return positions, f"duplicate column: {col} (header {header!r})"
+            return positions, extras, f"duplicate column: {col} (header {header!r})"
         else:
             positions[i] = col
-    return positions, out.missing_required(positions.values())
+    return positions, extras, out.missing_required(positions.values())
+
+
+def _rescued(values: Sequence[str | None], extras: dict[int, str]) -> dict[str, str | None] | None:
+    """The row's values under headers beyond the source's; an unnamed column only when it holds a value
+    (a trailing delimiter is not drift)."""
+    rescued = {}
+    for i, name in extras.items():
+        value = values[i] if i < len(values) else None
+        if name.startswith("_c") and name == f"_c{i}" and not (value or "").strip():
+            continue
+        rescued[name] = value
+    return rescued or None
 
 
 def _read_csv(text: str, f: LandingFile, out: _Collector) -> None:
@@ -316,6 +349,7 @@ def _read_csv(text: str, f: LandingFile, out: _Collector) -> None:
     reader = csv.reader(tap, strict=True)
     header: list[str] | None = None
     positions: dict[int, str] = {}
+    extras: dict[int, str] = {}
     line_end = 0
     while True:
         row = line_end + 1  # physical line where the record starts
@@ -336,7 +370,7 @@ def _read_csv(text: str, f: LandingFile, out: _Collector) -> None:
             continue  # blank line
         if header is None:
             header = fields
-            positions, problem = _header_columns(header, out)
+            positions, extras, problem = _header_columns(header, out)
             if problem:
                 out.reject(f.key, None, problem, raw, f.folder_date)
                 return
@@ -345,7 +379,8 @@ def _read_csv(text: str, f: LandingFile, out: _Collector) -> None:
             reason = f"row has {len(fields)} fields, header has {len(header)}"
             out.reject(f.key, row, reason, raw, f.folder_date)
             continue
-        out.add({col: fields[i] for i, col in positions.items()}, f.key, row, f.folder_date)
+        record = {col: fields[i] for i, col in positions.items()}
+        out.add(record, f.key, row, f.folder_date, _rescued(fields, extras))
 
 
 class _JsonNumber(float):
@@ -386,11 +421,13 @@ def _read_jsonl(text: str, f: LandingFile, out: _Collector) -> None:
             out.reject(f.key, row, f"not a JSON object: {type(obj).__name__}", line, dt)
             continue
         record: dict[str, str | None] = {}
+        rescued: dict[str, str | None] = {}
         problem = None
         for name, value in obj.items():
             col = out.source.canonical(name)
             if col is None:
                 out.add_extra(name)
+                rescued[name] = _json_value(value)
             elif col in record:
                 problem = f"duplicate column: {col} (key {name!r})"
             else:
@@ -399,7 +436,7 @@ def _read_jsonl(text: str, f: LandingFile, out: _Collector) -> None:
         if problem:
             out.reject(f.key, row, problem, line, dt)
         else:
-            out.add(record, f.key, row, dt)
+            out.add(record, f.key, row, dt, rescued or None)
 
 
 def cell_text(value: Any) -> str | None:
@@ -454,6 +491,7 @@ def _read_sheet(sheet: Any, file: str, dt: str, out: _Collector) -> None:
     sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
     header: list[str] | None = None
     positions: dict[int, str] = {}
+    extras: dict[int, str] = {}
     for row, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
         values = [cell_text(v) for v in cells]
         if all(v is None for v in values):
@@ -461,7 +499,7 @@ def _read_sheet(sheet: Any, file: str, dt: str, out: _Collector) -> None:
         raw = ",".join("" if v is None else v for v in values)
         if header is None:
             header = [v or "" for v in values]
-            positions, problem = _header_columns(header, out)
+            positions, extras, problem = _header_columns(header, out)
             if problem:
                 out.reject(file, None, problem, raw, dt)
                 return
@@ -472,6 +510,6 @@ def _read_sheet(sheet: Any, file: str, dt: str, out: _Collector) -> None:
             out.reject(file, row, reason, raw, dt)
             continue
         record = {col: values[i] if i < len(values) else None for i, col in positions.items()}
-        out.add(record, file, row, dt)
+        out.add(record, file, row, dt, _rescued(values, extras))
     if header is None:
         out.reject(file, None, "empty sheet", None, dt)

@@ -61,6 +61,19 @@ def parsed_date(text: "Column", pattern: str) -> "Column":
     return F.to_date(F.try_to_timestamp(text, F.lit(pattern)))
 
 
+def trimmed(name: str) -> "Column":
+    """The raw text without surrounding white space; null when blank."""
+    from pyspark.sql import functions as F
+
+    return F.nullif(F.trim(F.col(name)), F.lit(""))
+
+
+def identifier(name: str) -> "Column":
+    """A key (an id of a user, order, product ...): its trimmed text. Keys are identifiers, not numbers:
+    'u023' and '00042' are keys as good as '42' (spec: platform.md, Lake tables)."""
+    return trimmed(name)
+
+
 def as_long(name: str) -> "Column":
     return parsed(name, "long")
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from typing import Mapping
+
+from platform_assets.core.quality import DAILY_DELIVERIES, DEFAULT_THRESHOLDS, Freshness, QuarantineThresholds
 
 
 @dataclass(frozen=True)
@@ -15,7 +18,10 @@ class Source:
     lacks one of `required` (default: every column) is rejected whole; `defaults` gives the value of an
     optional column that is missing from a file (None: null). `bronze_transform` ("module:function",
     optional) rewrites the parsed rows before anything is written: `fn(rows, unparsed) -> (rows, unparsed)`
-    on pyarrow tables, e.g. to tokenise PII at ingestion so raw values never reach the lake.
+    on pyarrow tables, e.g. to tokenise PII at ingestion so raw values never reach the lake. `encoding` is
+    the text encoding of the source's CSV/JSON files (default UTF-8, BOM optional; workbooks carry their
+    own). `quality` overrides the platform's quarantine thresholds for this source; `freshness` says how
+often files are expected (the bronze table's freshness policy).
     """
 
     domain: str
@@ -26,6 +32,25 @@ class Source:
     defaults: Mapping[str, str | None] = field(default_factory=dict)
     description: str = ""
     bronze_transform: str | None = None
+    encoding: str = "utf-8"
+    quality: QuarantineThresholds = DEFAULT_THRESHOLDS
+    # None: deliveries come when they come (a dimension snapshot), no freshness expectation.
+    freshness: Freshness | None = DAILY_DELIVERIES
+
+    def __post_init__(self) -> None:
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ValueError(f"{self.domain}/{self.name}: unknown encoding {self.encoding!r}") from None
+        # A JobSpec carries the source as JSON.
+        if isinstance(self.quality, dict):
+            object.__setattr__(self, "quality", QuarantineThresholds(**self.quality))
+        if isinstance(self.freshness, dict):
+            object.__setattr__(self, "freshness", Freshness(**self.freshness))
+
+    @property
+    def is_utf8(self) -> bool:
+        return codecs.lookup(self.encoding).name == "utf-8"
 
     @property
     def prefix(self) -> str:

@@ -24,6 +24,7 @@ navigation = st.navigation(
             st.Page(PAGES / "ad_roas.py", title="Ad ROAS"),
             st.Page(PAGES / "channel_reporting.py", title="Channel report (journeys)"),
         ],
+        "Platform": [st.Page(PAGES / "data_quality.py", title="Data quality")],
     }
 )
 navigation.run()

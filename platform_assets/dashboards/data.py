@@ -153,6 +153,23 @@ def read_lake(table: str, *, lake_root: Optional[str] = None) -> Loaded:
     return Loaded(_normalise(frame), "", root)
 
 
+def read_quality_history(*, lake_root: Optional[str] = None) -> Loaded:
+    """Every domain's quality history (`quality/<domain>/rule_results`) as one frame with a `domain`."""
+    from platform_assets.core.quality import history_table
+    from platform_assets.domains import DOMAINS
+
+    frames, reasons = [], []
+    for domain in DOMAINS:
+        loaded = read_lake(history_table(domain).path, lake_root=lake_root)
+        if loaded.frame is None:
+            reasons.append(loaded.reason)
+        else:
+            frames.append(loaded.frame.assign(domain=domain))
+    if not frames:
+        return Loaded(None, f"{reasons[0]} {HOW_TO_LOAD}", lake_root or settings.lake_root())
+    return Loaded(pd.concat(frames, ignore_index=True), "", lake_root or settings.lake_root())
+
+
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates as datetime64 and decimals as floats, whatever the backend returned (SQLite text dates,
     PostgreSQL Decimal, Arrow decimal128), so pages compute and chart the same way everywhere."""

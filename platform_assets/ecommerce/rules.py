@@ -9,9 +9,10 @@ from platform_assets.core.rules import (
     Rule,
     as_decimal,
     as_int,
-    as_long,
     as_timestamp,
+    identifier,
     not_null_rule,
+    trimmed,
     type_rule,
     typed,
 )
@@ -32,14 +33,13 @@ def _order_date_rule() -> Rule:
 
 def products():
     typed_columns = {
-        "product_id": as_long("product_id"),
-        "department_id": as_int("department_id"),
-        "department": _trimmed("department"),
-        "product_name": _trimmed("product_name"),
+        "product_id": identifier("product_id"),
+        "department_id": identifier("department_id"),
+        "department": trimmed("department"),
+        "product_name": trimmed("product_name"),
     }
     rules = [
         not_null_rule("product_id"),
-        type_rule("product_id", "integer"),
         not_null_rule("department"),
     ]
     return typed_columns, rules
@@ -49,17 +49,15 @@ def orders():
     from pyspark.sql import functions as F
 
     typed_columns = {
-        "order_id": as_long("order_id"),
+        "order_id": identifier("order_id"),
         "order_num": as_int("order_num"),
-        "user_id": as_long("user_id"),
+        "user_id": identifier("user_id"),
         "order_timestamp": as_timestamp("order_timestamp"),
         "total_amount": as_decimal("total_amount"),
     }
     rules = [
         not_null_rule("order_id"),
-        type_rule("order_id", "integer"),
         not_null_rule("user_id"),
-        type_rule("user_id", "integer"),
         not_null_rule("order_timestamp"),
         type_rule("order_timestamp", "timestamp"),
         not_null_rule("total_amount"),
@@ -74,10 +72,10 @@ def order_items():
     from pyspark.sql import functions as F
 
     typed_columns = {
-        "id": as_long("id"),
-        "order_id": as_long("order_id"),
-        "user_id": as_long("user_id"),
-        "product_id": as_long("product_id"),
+        "id": identifier("id"),
+        "order_id": identifier("order_id"),
+        "user_id": identifier("user_id"),
+        "product_id": identifier("product_id"),
         "days_since_prior_order": as_int("days_since_prior_order"),
         "add_to_cart_order": as_int("add_to_cart_order"),
         "reordered": as_int("reordered"),
@@ -85,13 +83,9 @@ def order_items():
     }
     rules = [
         not_null_rule("id"),
-        type_rule("id", "integer"),
         not_null_rule("order_id"),
-        type_rule("order_id", "integer"),
         not_null_rule("user_id"),
-        type_rule("user_id", "integer"),
         not_null_rule("product_id"),
-        type_rule("product_id", "integer"),
         # Empty on a customer's first order: allowed; present, it must be a whole number of days >= 0.
         type_rule("days_since_prior_order", "integer"),
         Rule("days_since_prior_order_non_negative", typed("days_since_prior_order") < 0),
@@ -106,9 +100,3 @@ def order_items():
         _order_date_rule(),
     ]
     return typed_columns, rules
-
-
-def _trimmed(name: str):
-    from pyspark.sql import functions as F
-
-    return F.nullif(F.trim(F.col(name)), F.lit(""))

@@ -9,6 +9,7 @@ PRODUCTS = Source(
     name="products",
     columns=("product_id", "department_id", "department", "product_name"),
     description="Product dimension snapshots; the folder date is the snapshot date.",
+    freshness=None,  # a dimension snapshot arrives when it changes, not daily
 )
 
 ORDERS = Source(

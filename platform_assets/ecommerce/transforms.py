@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from platform_assets.core.rules import LINEAGE_COLUMNS, parsed, split
+from platform_assets.core.rules import LINEAGE_COLUMNS, identifier, split
 from platform_assets.core.spark import count_rows
 from platform_assets.ecommerce import rules
 from platform_assets.ecommerce.sources import ORDER_ITEMS, ORDERS, PRODUCTS
@@ -58,7 +58,7 @@ def silver_order_items(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
     """Order items: one row per id and day; an unknown product goes to quarantine (`product_exists`)."""
     known = inputs["products"].select(F.col("product_id").alias("_pid"), F.lit(True).alias("_known_product"))
     bronze = inputs["bronze"].join(
-        F.broadcast(known), parsed("product_id", "long") == F.col("_pid"), "left"
+        F.broadcast(known), identifier("product_id") == F.col("_pid"), "left"
     )
     typed_columns, item_rules = rules.order_items()
     silver, quarantine = split(

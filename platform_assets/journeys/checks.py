@@ -25,34 +25,69 @@ FLAG = dict(nullable=False, isin=[0, 1])
 
 
 class CustomerJourneys(DataFrameModel):
-    conv_id: T.StringType() = Field(nullable=False)
-    session_id: T.StringType() = Field(nullable=False)
-    user_id: T.StringType() = Field(nullable=False)
-    channel_name: T.StringType() = Field(nullable=False)
-    session_ts: T.TimestampType() = Field(nullable=False)
-    conv_ts: T.TimestampType() = Field(nullable=False)
-    position: T.IntegerType() = Field(nullable=False, ge=1)
-    journey_length: T.IntegerType() = Field(nullable=False, ge=1)
-    holder_engagement: T.IntegerType() = Field(**FLAG)
-    closer_engagement: T.IntegerType() = Field(**FLAG)
-    impression_interaction: T.IntegerType() = Field(**FLAG)
-    conversion: T.IntegerType() = Field(**FLAG)
-    revenue: T.DoubleType() = Field(nullable=False, ge=0)
-    session_cost: T.DoubleType() = Field(nullable=False, ge=0)
-    dt: T.StringType() = Field(nullable=False, str_matches=DT)
+    conv_id: T.StringType() = Field(nullable=False, description="Conversion the journey leads to.")
+    session_id: T.StringType() = Field(
+        nullable=False, description="Session of the journey; one row per conversion and session."
+    )
+    user_id: T.StringType() = Field(nullable=False, description="User of the conversion and its sessions.")
+    channel_name: T.StringType() = Field(nullable=False, description="Marketing channel of the session.")
+    session_ts: T.TimestampType() = Field(
+        nullable=False, description="Session time (event_date and event_time)."
+    )
+    conv_ts: T.TimestampType() = Field(
+        nullable=False, description="Conversion time (conv_date and conv_time)."
+    )
+    position: T.IntegerType() = Field(
+        nullable=False, ge=1,
+        description="Position of the session in the journey (1..n, by session_ts then session_id).",
+    )
+    journey_length: T.IntegerType() = Field(
+        nullable=False, ge=1, description="Number of sessions in the journey (n)."
+    )
+    holder_engagement: T.IntegerType() = Field(
+        **FLAG, description="Holder engagement flag of the session (0/1, as in session_sources)."
+    )
+    closer_engagement: T.IntegerType() = Field(
+        **FLAG, description="Closer engagement flag of the session (0/1, as in session_sources)."
+    )
+    impression_interaction: T.IntegerType() = Field(
+        **FLAG, description="Impression interaction flag of the session (0/1, as in session_sources)."
+    )
+    conversion: T.IntegerType() = Field(**FLAG, description="1 on the journey's last session only, else 0.")
+    revenue: T.DoubleType() = Field(nullable=False, ge=0, description="Revenue of the conversion.")
+    session_cost: T.DoubleType() = Field(
+        nullable=False, ge=0, description="Cost of the session (0 when it has no cost row)."
+    )
+    dt: T.StringType() = Field(
+        nullable=False, str_matches=DT, description="Partition day (YYYY-MM-DD): the conversion date."
+    )
 
     class Config:
         strict = True
 
 
 class ChannelReporting(DataFrameModel):
-    channel_name: T.StringType() = Field(nullable=False)
-    date: T.StringType() = Field(nullable=False, str_matches=DT)
-    cost: T.DoubleType() = Field(nullable=False, ge=0)
-    ihc: T.DoubleType() = Field(nullable=False, ge=0)
-    ihc_revenue: T.DoubleType() = Field(nullable=False, ge=0)
-    cpo: T.DoubleType() = Field(nullable=True, ge=0)
-    roas: T.DoubleType() = Field(nullable=True, ge=0)
+    channel_name: T.StringType() = Field(
+        nullable=False, description="Marketing channel; one row per channel and date."
+    )
+    date: T.StringType() = Field(
+        nullable=False, str_matches=DT, description="Session date (event_date, YYYY-MM-DD)."
+    )
+    cost: T.DoubleType() = Field(
+        nullable=False, ge=0, description="Sum of session cost of all the channel's sessions on date."
+    )
+    ihc: T.DoubleType() = Field(
+        nullable=False, ge=0, description="Sum of the IHC attribution credit of those sessions."
+    )
+    ihc_revenue: T.DoubleType() = Field(
+        nullable=False, ge=0, description="Sum of ihc x conversion revenue of those sessions."
+    )
+    cpo: T.DoubleType() = Field(
+        nullable=True, ge=0, description="Cost per order: cost / ihc; null when ihc = 0."
+    )
+    roas: T.DoubleType() = Field(
+        nullable=True, ge=0, description="Return on ad spend: ihc_revenue / cost; null when cost = 0."
+    )
 
     class Config:
         strict = True

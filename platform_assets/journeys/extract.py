@@ -13,7 +13,7 @@ from typing import Sequence
 
 import pyarrow as pa
 
-from platform_assets.core.bronze import BRONZE_META_COLUMNS
+from platform_assets.core.bronze import LINEAGE_FIELDS
 from platform_assets.journeys.sources import (
     CONVERSION_COLUMNS,
     CONVERSIONS,
@@ -26,8 +26,8 @@ from platform_assets.journeys.sources import (
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The same lineage columns as every bronze table (core.bronze).
-SESSIONS_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in (*SESSION_COLUMNS, "cost")] + list(BRONZE_META_COLUMNS))
-CONVERSIONS_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in CONVERSION_COLUMNS] + list(BRONZE_META_COLUMNS))
+SESSIONS_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in (*SESSION_COLUMNS, "cost")] + list(LINEAGE_FIELDS))
+CONVERSIONS_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in CONVERSION_COLUMNS] + list(LINEAGE_FIELDS))
 
 
 def _text(value) -> str | None:

@@ -14,16 +14,12 @@ from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
 
-from platform_assets.core.rules import Rule, not_null_rule, parsed, type_rule, typed
+from platform_assets.core.rules import Rule, not_null_rule, parsed, trimmed, type_rule, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
 TS_FORMAT = "yyyy-MM-dd HH:mm:ss"
-
-
-def _trimmed(name: str):
-    return F.nullif(F.trim(F.col(name)), F.lit(""))
 
 
 def _flag(name: str):
@@ -40,7 +36,7 @@ def _cost(name: str = "cost"):
 
 
 def _channel():
-    return F.coalesce(_trimmed("channel_name"), F.lit("(unknown)"))
+    return F.coalesce(trimmed("channel_name"), F.lit("(unknown)"))
 
 
 def session_costs(bronze: "DataFrame") -> "DataFrame":
@@ -57,8 +53,8 @@ def typed_sessions(bronze: "DataFrame") -> "DataFrame":
     and is left out (it stays in bronze)."""
     ts = _timestamp("event_date", "event_time")
     return bronze.select(
-        _trimmed("session_id").alias("session_id"),
-        _trimmed("user_id").alias("user_id"),
+        trimmed("session_id").alias("session_id"),
+        trimmed("user_id").alias("user_id"),
         _channel().alias("channel_name"),
         ts.alias("session_ts"),
         F.trim(F.col("event_date")).alias("event_date"),
@@ -72,8 +68,8 @@ def typed_sessions(bronze: "DataFrame") -> "DataFrame":
 def conversion_rules():
     """Typed columns and rules of a conversion, for `core.rules.split`."""
     typed_columns = {
-        "conv_id": _trimmed("conv_id"),
-        "user_id": _trimmed("user_id"),
+        "conv_id": trimmed("conv_id"),
+        "user_id": trimmed("user_id"),
         "conv_ts": _timestamp("conv_date", "conv_time"),
         "revenue": parsed("revenue", "double"),
     }

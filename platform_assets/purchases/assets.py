@@ -11,7 +11,7 @@ from platform_assets.medallion import (
     Write,
     bronze_asset,
     docstring,
-    quarantine_description,
+    quarantine_write,
     spark_asset,
     unique_key_check,
 )
@@ -30,7 +30,6 @@ def table(layer: str, name: str) -> TableRef:
 
 BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
 SILVER = {s.name: table("silver", s.name) for s in SOURCES}
-QUARANTINE = {s.name: table("quarantine", s.name) for s in SOURCES}
 GOLD_SUMMARY = table("gold", "customer_purchase_summary")
 WAREHOUSE_SUMMARY = dg.AssetKey(["warehouse", DOMAIN, serving.SUMMARY_TABLE])
 WAREHOUSE_TOP = dg.AssetKey(["warehouse", DOMAIN, serving.TOP_CUSTOMERS_VIEW])
@@ -45,7 +44,7 @@ silver_fx_rates = spark_asset(
     reads={"bronze": Read(BRONZE["fx_rates"], all_partitions=True)},
     writes={
         "silver": Write(SILVER["fx_rates"], docstring(f"{T}:silver_fx_rates"), f"{C}:SilverFxRates", False),
-        "quarantine": Write(QUARANTINE["fx_rates"], quarantine_description("bronze fx_rates"), partitioned=False),
+        "quarantine": quarantine_write(FX_RATES, partitioned=False),
     },
     checks=[unique_key_check("silver", ["currency", "date"], "One rate per currency and date: the latest delivery won.")],
     partitioned=False,
@@ -59,7 +58,7 @@ silver_purchases = spark_asset(
     reads={"bronze": Read(BRONZE["purchases"]), "fx_rates": Read(SILVER["fx_rates"])},
     writes={
         "silver": Write(SILVER["purchases"], docstring(f"{T}:silver_purchases"), f"{C}:SilverPurchases"),
-        "quarantine": Write(QUARANTINE["purchases"], quarantine_description("bronze purchases")),
+        "quarantine": quarantine_write(PURCHASES),
     },
     checks=[unique_key_check("silver", ["purchase_id", "dt"], "One row per purchase_id and ingestion date.")],
     kinds={"spark", "delta", "silver"},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.rules import Rule, as_long, blank, not_null_rule, parsed, parsed_date, type_rule, typed
+from platform_assets.core.rules import Rule, as_long, blank, not_null_rule, parsed, parsed_date, trimmed, type_rule, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
@@ -51,12 +51,6 @@ FX_RULES = (
     "aud_per_unit_positive",
     "aud_per_unit_is_1_for_aud",
 )
-
-
-def trimmed(name: str) -> "Column":
-    from pyspark.sql import functions as F
-
-    return F.nullif(F.trim(F.col(name)), F.lit(""))
 
 
 def iso_date(name: str) -> "Column":

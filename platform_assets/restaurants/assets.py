@@ -12,7 +12,7 @@ from platform_assets.medallion import (
     Write,
     bronze_asset,
     docstring,
-    quarantine_description,
+    quarantine_write,
     spark_asset,
     unique_key_check,
 )
@@ -45,10 +45,8 @@ silver_order_lines = spark_asset(
     reads={"order_items": Read(BRONZE["order_items"]), "order_item_options": Read(BRONZE["order_item_options"])},
     writes={
         "silver": Write(SILVER["order_lines"], docstring(f"{T}:silver_order_lines"), f"{C}:SilverOrderLines"),
-        "quarantine_items": Write(table("quarantine", ORDER_ITEMS.name), quarantine_description("bronze order_items")),
-        "quarantine_options": Write(
-            table("quarantine", ORDER_ITEM_OPTIONS.name), quarantine_description("bronze order_item_options")
-        ),
+        "quarantine_items": quarantine_write(ORDER_ITEMS, reads="order_items"),
+        "quarantine_options": quarantine_write(ORDER_ITEM_OPTIONS, reads="order_item_options"),
     },
     checks=[unique_key_check("silver", ["lineitem_id", "dt"], "One row per lineitem_id and day: duplicates keep one.")],
     kinds={"spark", "delta", "silver"},
@@ -71,7 +69,7 @@ silver_dim_date = spark_asset(
     reads={"bronze": Read(BRONZE["date_dim"], all_partitions=True)},
     writes={
         "silver": Write(SILVER["dim_date"], docstring(f"{T}:silver_dim_date"), f"{C}:SilverDimDate", False),
-        "quarantine": Write(table("quarantine", DATE_DIM.name), quarantine_description("bronze date_dim"), partitioned=False),
+        "quarantine": quarantine_write(DATE_DIM, partitioned=False),
     },
     checks=[unique_key_check("silver", ["date"], "One row per date: the latest snapshot won.")],
     partitioned=False,

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
+
+from platform_assets.core.landing import RESCUED_COLUMN
 
 SENTINELS = frozenset({"", "NONE", "NULL", "N/A", "NA", "NAN"})
 _SEPARATORS = re.compile(r"[\s-]")
@@ -59,9 +62,22 @@ def tokenise(values: Iterable[str | None], key: str) -> tuple[list[str | None], 
     return tokens, last4
 
 
+def _protect_rescued(rescued: str | None, key: str) -> str | None:
+    """Rescued values (columns nobody declared) that look like card numbers become their token."""
+    if rescued is None:
+        return None
+    values = json.loads(rescued)
+    for name, value in values.items():
+        text = normalise(value) if isinstance(value, str) else None
+        if text is not None and _DIGITS.fullmatch(text):
+            values[name] = f"card_token:{card_token(value, key)}"
+    return json.dumps(values, ensure_ascii=False)
+
+
 def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table", "pa.Table"]:
     """Bronze transform of order_items: `printed_card_number` -> `card_token`, `card_last4` in its place;
-    rows that could not be parsed keep file, row and reason but not their raw text (it may hold a number)."""
+    card numbers in rescued columns become tokens too; rows that could not be parsed keep file, row and
+    reason but not their raw text (it may hold a number)."""
     import pyarrow as pa
 
     from platform_assets import settings
@@ -73,6 +89,10 @@ def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table",
     rows = rows.remove_column(at)
     rows = rows.add_column(at, pa.field("card_token", pa.string()), pa.array(tokens, pa.string()))
     rows = rows.add_column(at + 1, pa.field("card_last4", pa.string()), pa.array(last4, pa.string()))
+    rescued = rows.schema.get_field_index(RESCUED_COLUMN)
+    if rescued >= 0:
+        protected = pa.array([_protect_rescued(v, key) for v in rows.column(rescued).to_pylist()], pa.string())
+        rows = rows.set_column(rescued, rows.schema.field(rescued), protected)
     raw = unparsed.schema.get_field_index("raw")
     withheld = pa.array([None if r is None else WITHHELD for r in unparsed.column("raw").to_pylist()], pa.string())
     unparsed = unparsed.set_column(raw, unparsed.schema.field("raw"), withheld)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.rules import Rule, as_int, blank, not_null_rule, parsed, parsed_date, type_rule, typed
+from platform_assets.core.rules import Rule, as_int, blank, not_null_rule, parsed, parsed_date, trimmed, type_rule, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
@@ -49,12 +49,6 @@ OPTION_RULES = (
 )
 
 DATE_DIM_RULES = ("date_key_not_null", "date_key_is_date", "is_weekend_is_boolean", "is_holiday_is_boolean")
-
-
-def trimmed(name: str) -> "Column":
-    from pyspark.sql import functions as F
-
-    return F.nullif(F.trim(F.col(name)), F.lit(""))
 
 
 def money(name: str) -> "Column":

@@ -46,6 +46,7 @@ DATE_DIM = Source(
     name="date_dim",
     columns=("date_key", "year", "month", "week", "day_of_week", "is_weekend", "is_holiday", "holiday_name"),
     description="Calendar dimension snapshots (date_key DD-MM-YYYY); the folder date is the snapshot date.",
+    freshness=None,  # a dimension snapshot arrives when it changes, not daily
 )
 
 SOURCES = (ORDER_ITEMS, ORDER_ITEM_OPTIONS, DATE_DIM)

@@ -1,0 +1,272 @@
+"""Data-quality checks every source gets: the share of its rows set aside, its unparsed files, and the
+columns a delivery added (schema drift). Plain functions of a job's DataFrames (no Dagster), attached by
+the medallion builders; thresholds default here and are overridden beside a source (`Source.quality`).
+
+Why shares and not counts: one bad row in a million is noise, a day whose rows are mostly quarantined is a
+broken delivery (a changed key format, a new export tool) that must not publish an empty or partial day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Sequence
+
+from platform_assets.core.rules import SUPERSEDED
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+
+    from platform_assets.core.execution import TransformContext
+    from platform_assets.core.lake import Lake, TableRef
+
+QUARANTINE_SHARE_CHECK = "quarantine_share"
+UNPARSED_CHECK = "unparsed_files"
+SCHEMA_DRIFT_CHECK = "schema_drift"
+# Metadata key of a blocking check's failure: the days it holds back (the others of the run are committed).
+HELD_DAYS = "held_days"
+_SAMPLE = 20
+# ctx.notes key under which the share check leaves the run's rows of the quality history.
+HISTORY_NOTE = "quality_history"
+ALL_RULES = "(all)"
+HISTORY_KEY = ("run_id", "table_path", "rule", "dt")
+# A run tag an operator sets to accept a known-bad delivery: this run's ERROR share (e.g. "0.6").
+ACCEPT_SHARE_TAG = "omnilake/accept_quarantine_share"
+
+
+def history_schema() -> "pa.Schema":
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("run_id", pa.string()),
+            pa.field("table_path", pa.string()),
+            pa.field("rule", pa.string()),
+            pa.field("dt", pa.string()),
+            pa.field("rows_in", pa.int64()),
+            pa.field("passed", pa.int64()),
+            pa.field("quarantined", pa.int64()),
+            pa.field("rescued", pa.int64()),
+            pa.field("held", pa.bool_()),
+            pa.field("recorded_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
+
+
+def history_table(domain: str) -> "TableRef":
+    """`quality/<domain>/rule_results`: per run, silver table, rule and day, the rows in, passed,
+    quarantined and rescued (rule `(all)`: the day's totals). Query it: `omnilake query "select * from
+    quality_<domain>_rule_results"`."""
+    from platform_assets.core.lake import TableRef
+
+    return TableRef("quality", domain, "rule_results")
+
+
+@dataclass(frozen=True)
+class QuarantineThresholds:
+    """Share of a source's rows (per run and per day) in quarantine above which its silver check warns,
+    and above which it fails and holds the day back (nothing of that day is published)."""
+
+    warn: float = 0.05
+    error: float = 0.50
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.warn <= self.error <= 1:
+            raise ValueError(f"quarantine thresholds need 0 <= warn <= error <= 1, got {self.warn}, {self.error}")
+
+
+DEFAULT_THRESHOLDS = QuarantineThresholds()
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How often a landing source delivers (hours) and how late a delivery may be before its bronze table
+    is stale: it warns after `every_hours` without an update and fails after `every_hours + grace_hours`."""
+
+    every_hours: float = 24.0
+    grace_hours: float = 6.0
+
+
+DAILY_DELIVERIES = Freshness()
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 6) if whole else 0.0
+
+
+def quarantine_counts(
+    quarantine: "DataFrame", bronze: "DataFrame", source: str
+) -> tuple[dict[str, int], dict[str, int], dict[str, dict[str, int]], dict[str, int]]:
+    """(rows in, rows quarantined, rows per rule, rows with rescued columns), each per day, of one source;
+    superseded deliveries are not counted as quarantined. Unpartitioned tables count under the day ''."""
+    from pyspark.sql import functions as F
+
+    from platform_assets.core.landing import RESCUED_COLUMN
+
+    day = F.col("dt") if "dt" in bronze.columns else F.lit("")
+    has_rescued = RESCUED_COLUMN in bronze.columns
+    counted = bronze.groupBy(day.alias("d")).agg(
+        F.count(F.lit(1)).alias("n"),
+        F.count(F.col(RESCUED_COLUMN) if has_rescued else F.lit(None)).alias("rescued"),
+    ).collect()
+    rows_in = {r["d"]: int(r["n"]) for r in counted}
+    rescued = {r["d"]: int(r["rescued"]) for r in counted}
+    failed = quarantine.where(~F.coalesce(F.array_contains("_rules_failed", SUPERSEDED), F.lit(False)))
+    qday = F.col("dt") if "dt" in quarantine.columns else F.lit("")
+    by_rule = (
+        failed.select(qday.alias("d"), F.explode("_rules_failed").alias("rule"))
+        .groupBy("d", "rule")
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    )
+    quarantined = {
+        r["d"]: int(r["n"]) for r in failed.groupBy(qday.alias("d")).agg(F.count(F.lit(1)).alias("n")).collect()
+    }
+    rules: dict[str, dict[str, int]] = {}
+    for r in by_rule:
+        rules.setdefault(f"{source}:{r['rule']}", {})[r["d"]] = int(r["n"])
+    return rows_in, quarantined, rules, rescued
+
+
+def quarantine_share(
+    outputs: dict[str, "DataFrame"],
+    inputs: dict[str, "DataFrame"],
+    ctx: "TransformContext",
+    *,
+    pairs: Sequence[Sequence[str]],
+    warn: float,
+    error: float,
+    per_day: bool = True,
+    table: str = "",
+) -> tuple[bool, dict[str, Any], str]:
+    """Share of the rows in that went to quarantine (a rule failed), per run and per day, over each
+    (quarantine output, bronze input) pair of the job. WARN above `warn`; ERROR above `error`. `per_day`
+    (daily outputs): a day above `error` is held back and the other days of the run are committed; else
+    (a table rebuilt from every snapshot) the share of the whole input decides."""
+    rows_in: dict[str, int] = {}
+    quarantined: dict[str, int] = {}
+    rules: dict[str, dict[str, int]] = {}
+    rescued: dict[str, int] = {}
+    for output, source in pairs:
+        n_in, n_q, by_rule, n_rescued = quarantine_counts(outputs[output], inputs[source], source)
+        for d, n in n_in.items():
+            rows_in[d] = rows_in.get(d, 0) + n
+        for d, n in n_q.items():
+            quarantined[d] = quarantined.get(d, 0) + n
+        for d, n in n_rescued.items():
+            rescued[d] = rescued.get(d, 0) + n
+        rules.update(by_rule)
+    total_in, total_q = sum(rows_in.values()), sum(quarantined.values())
+    days = sorted(set(rows_in) | set(quarantined))
+    by_day = {
+        d: {"rows_in": rows_in.get(d, 0), "quarantined": quarantined.get(d, 0),
+            "share": _share(quarantined.get(d, 0), rows_in.get(d, 0))}
+        for d in days
+    }
+    shares = [v["share"] for v in by_day.values()] + [_share(total_q, total_in)]
+    if per_day:
+        held = [d for d in days if d and by_day[d]["share"] > error]
+        over_error = bool(held) or _share(total_q, total_in) > error
+        over_warn = any(s > warn for s in shares)
+    else:
+        held = []
+        over_error = _share(total_q, total_in) > error
+        over_warn = _share(total_q, total_in) > warn
+    severity = "ERROR" if over_error else "WARN"
+    metadata: dict[str, Any] = {
+        "rows_in": total_in,
+        "quarantined": total_q,
+        "share": _share(total_q, total_in),
+        "warn_above": warn,
+        "error_above": error,
+        "by_day": {d or "all": v for d, v in by_day.items()},
+        "by_rule": {rule: sum(n.values()) for rule, n in sorted(rules.items())},
+        "by_rule_and_day": {rule: {d or "all": n for d, n in sorted(v.items())} for rule, v in sorted(rules.items())},
+        "days_over_warn": [d for d in days if d and by_day[d]["share"] > warn],
+    }
+    if held:
+        metadata[HELD_DAYS] = held
+    if over_error:
+        worst = max(rules.items(), key=lambda kv: sum(kv[1].values()))[0] if rules else "?"
+        metadata["summary"] = (
+            f"{_pct(max(shares))} of rows quarantined (above {_pct(error)}), mostly by rule {worst}"
+            + (f"; days held back: {', '.join(held)}" if held else "")
+        )
+    ctx.notes.setdefault(HISTORY_NOTE, []).extend(
+        _history_rows(table, days, rows_in, quarantined, rules, rescued, set(held))
+    )
+    return not (over_error or over_warn), metadata, severity
+
+
+def _history_rows(table, days, rows_in, quarantined, rules, rescued, held) -> list[dict[str, Any]]:
+    rows = []
+    for d in days:
+        n_in, n_q = rows_in.get(d, 0), quarantined.get(d, 0)
+        base = {"table_path": table, "dt": d, "rows_in": n_in, "passed": n_in - n_q, "rescued": rescued.get(d, 0),
+                "held": d in held}
+        rows.append({**base, "rule": ALL_RULES, "quarantined": n_q})
+        for rule, by_day in sorted(rules.items()):
+            if d in by_day:
+                rows.append({**base, "rule": rule, "quarantined": by_day[d]})
+    return rows
+
+
+def record_history(lake: "Lake", domain: str, run_id: str, rows: list[dict[str, Any]]) -> int:
+    """Upsert a run's rows into the domain's quality history by (run, table, rule, day): a retried step
+    replaces its rows, a new run adds its own. Returns the rows written."""
+    if not rows:
+        return 0
+    import pyarrow as pa
+
+    now = datetime.now(timezone.utc)
+    data = pa.Table.from_pylist([{**r, "run_id": run_id, "recorded_at": now} for r in rows], schema=history_schema())
+    ref = history_table(domain)
+    if lake.exists(ref):
+        lake.merge(data, ref, list(HISTORY_KEY))
+    else:
+        lake.write_arrow(data, ref, None, partitioned=False)
+    return data.num_rows
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def unparsed_files(
+    outputs: dict[str, "DataFrame"], inputs: dict, ctx: "TransformContext", *, output: str
+) -> tuple[bool, dict[str, Any]]:
+    """Files and rows of the source that could not be parsed (file, row, reason): a warning to look at."""
+    from pyspark.sql import functions as F
+
+    rows = outputs[output]
+    files = rows.groupBy("file").agg(F.count(F.lit(1)).alias("n"), F.min("reason").alias("reason")).orderBy("file")
+    listed = files.limit(_SAMPLE).collect()
+    total = sum(int(r["n"]) for r in files.collect()) if listed else 0
+    return not listed, {
+        "unparsed_rows": total,
+        "files": [{"file": r["file"], "rows": int(r["n"]), "reason": r["reason"]} for r in listed],
+    }
+
+
+def schema_drift(
+    outputs: dict[str, "DataFrame"], inputs: dict, ctx: "TransformContext", *, output: str
+) -> tuple[bool, dict[str, Any]]:
+    """Columns the delivered files have beyond the source's declared ones (kept in `_rescued_data`)."""
+    from platform_assets.core.landing import RESCUED_COLUMN
+
+    drift: dict[str, list[str]] = ctx.notes.get(SCHEMA_DRIFT_CHECK, {})
+    columns = sorted({c for cols in drift.values() for c in cols})
+    rescued = 0
+    if drift:
+        from pyspark.sql import functions as F
+
+        from platform_assets.core.spark import count_rows
+
+        rescued = count_rows(outputs[output].where(F.col(RESCUED_COLUMN).isNotNull()))
+    return not drift, {
+        "new_columns": columns,
+        "files": [{"file": f, "columns": cols} for f, cols in sorted(drift.items())[:_SAMPLE]],
+        "files_with_drift": len(drift),
+        "rows_rescued": rescued,
+    }

@@ -1,0 +1,39 @@
+"""Every column of every pandera contract model carries a human description (from the specification).
+
+Light: the schemas are built from the model classes only; no Spark session is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+from pandera.pyspark import DataFrameModel
+
+from platform_assets.domains import DOMAINS
+
+
+def contract_models(domain: str) -> list[type[DataFrameModel]]:
+    """The DataFrameModel subclasses a domain's checks module defines or imports (base models included)."""
+    module = importlib.import_module(f"platform_assets.{domain}.checks")
+    return [
+        obj
+        for _, obj in inspect.getmembers(module, inspect.isclass)
+        if issubclass(obj, DataFrameModel) and obj is not DataFrameModel
+    ]
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_contract_column_has_a_description(domain: str) -> None:
+    models = contract_models(domain)
+    assert models, f"platform_assets.{domain}.checks declares no pandera DataFrameModel"
+    missing = []
+    for model in models:
+        schema = model.to_schema()
+        assert schema.columns, f"{domain}: {model.__module__}.{model.__name__} has no columns"
+        for name, column in schema.columns.items():
+            description = column.description
+            if not (isinstance(description, str) and description.strip()):
+                missing.append(f"{model.__module__}.{model.__name__}.{name}")
+    assert not missing, f"{domain}: columns without a description: {', '.join(missing)}"
