@@ -299,8 +299,8 @@ def spark_asset(
         )
         if days is not None:
             context.log.info(f"{name}: {len(days)} day(s) {days[0]}..{days[-1]}" if days else f"{name}: no days")
-        described = {dg.AssetKey(w.table.key): w.contract for w in writes.values() if w.contract}
-        results = [_with_descriptions(r, described) for r in spark.run(context, spec)]
+        catalog = {dg.AssetKey(w.table.key): w for w in writes.values()}
+        results = [_with_catalog(r, catalog, reads) for r in spark.run(context, spec)]
         yield from report(context, results, [w.table for w in writes.values()])
 
     return _asset
@@ -404,18 +404,20 @@ def report(
         yield materialized[dg.AssetKey(t.key)]
 
 
-def _with_descriptions(result, contracts: Mapping[dg.AssetKey, str]):
-    """A materialization's column schema (the types as written) with the contract's column descriptions."""
-    if not isinstance(result, dg.MaterializeResult) or result.asset_key not in contracts:
+def _with_catalog(result, writes: Mapping[dg.AssetKey, Write], reads: dict[str, Read]):
+    """A materialization as the catalog shows it: its column schema (the types as written) with the
+    contract's column descriptions, and its column lineage (the UI reads both from the materialization)."""
+    write = writes.get(getattr(result, "asset_key", None))
+    if not isinstance(result, dg.MaterializeResult) or write is None:
         return result
-    written = (result.metadata or {}).get("dagster/column_schema")
-    declared = contract_metadata(contracts[result.asset_key]).get("dagster/column_schema")
+    metadata = {**(result.metadata or {}), **column_lineage(write, reads)}
+    written = metadata.get("dagster/column_schema")
+    declared = contract_metadata(write.contract).get("dagster/column_schema")
     schema = getattr(written, "schema", written)
-    if schema is None or declared is None:
-        return result
-    about = {c.name: c.description for c in declared.columns}
-    columns = [dg.TableColumn(c.name, c.type, description=about.get(c.name)) for c in schema.columns]
-    metadata = {**result.metadata, "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns))}
+    if schema is not None and declared is not None:
+        about = {c.name: c.description for c in declared.columns}
+        columns = [dg.TableColumn(c.name, c.type, description=about.get(c.name)) for c in schema.columns]
+        metadata["dagster/column_schema"] = dg.MetadataValue.table_schema(dg.TableSchema(columns))
     return result._replace(metadata=metadata)
 
 

@@ -6,6 +6,9 @@
 # ---------------------------------------------------------------------------------------------------------
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import uuid
 from typing import Iterator
 
@@ -100,7 +103,6 @@ def shared_file(*parts: str) -> Path:
 # use and always stopped. Absent binaries: the tests that need it skip, with the reason, unless
 # OMNILAKE_REQUIRE_POSTGRES=1 (set by `make test` once the server is installed), which makes it an error.
 # ---------------------------------------------------------------------------------------------------------
-import os  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -212,3 +214,29 @@ def pytest_collection_modifyitems(session, config, items):
         return SLOW_FILES.index(name) if name in SLOW_FILES else len(SLOW_FILES)
 
     items.sort(key=rank)  # stable: the order inside each file is kept
+
+
+@contextlib.contextmanager
+def headless_chrome():
+    """Headless Chromium through selenium. `make test` sets OMNILAKE_REQUIRE_BROWSER=1 once
+    tests/ensure_chromium.sh could install the browser: then a missing piece fails instead of skipping."""
+    required = os.environ.get("OMNILAKE_REQUIRE_BROWSER") == "1"
+    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    driver = shutil.which("chromedriver")
+    if not (browser and driver):
+        reason = "chromium and chromedriver are not installed (tests/ensure_chromium.sh installs them as root)"
+        pytest.fail(reason) if required else pytest.skip(reason)
+    try:
+        from selenium import webdriver
+    except ImportError:
+        reason = "selenium is not installed (pip install -e '.[dev]')"
+        pytest.fail(reason) if required else pytest.skip(reason)
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    chrome = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver), options=options)
+    try:
+        yield chrome
+    finally:
+        chrome.quit()

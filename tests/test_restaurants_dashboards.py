@@ -448,12 +448,6 @@ def test_omnilake_dashboards_serves_the_app(dashboards_env, tmp_path):
 # ---------------------------------------------------------------------------------------------------------
 # Once in a real browser: `omnilake dashboards` served on 127.0.0.1, loaded by headless Chromium.
 # ---------------------------------------------------------------------------------------------------------
-def _chromium() -> tuple[str, str] | None:
-    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-    driver = shutil.which("chromedriver")
-    return (browser, driver) if browser and driver else None
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -461,33 +455,16 @@ def _free_port() -> int:
 
 
 def test_dashboards_in_a_headless_browser(populated, tmp_path):
-    # `make test` sets OMNILAKE_REQUIRE_BROWSER=1 once tests/ensure_chromium.sh could install the browser:
-    # then a missing piece is a failure, not a skip.
-    required = os.environ.get("OMNILAKE_REQUIRE_BROWSER") == "1"
-    found = _chromium()
-    if found is None:
-        reason = "chromium and chromedriver are not installed (tests/ensure_chromium.sh installs them as root)"
-        pytest.fail(reason) if required else pytest.skip(reason)
-    try:
-        from selenium import webdriver
-    except ImportError:
-        reason = "selenium is not installed (pip install -e '.[dev]')"
-        pytest.fail(reason) if required else pytest.skip(reason)
+    from conftest import headless_chrome
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser, driver_path = found
     port = _free_port()
     log_path = tmp_path / "streamlit.log"
     server = _start_dashboards(port, log_path)
     try:
         _wait_healthy(server, port, log_path)
-        options = webdriver.ChromeOptions()
-        options.binary_location = browser
-        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000"):
-            options.add_argument(arg)
-        chrome = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver_path), options=options)
-        try:
+        with headless_chrome() as chrome:
             chrome.get(f"http://127.0.0.1:{port}/")
             metric = '[data-testid="stMetricValue"]'
             WebDriverWait(chrome, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, metric)) >= 4)
@@ -498,7 +475,5 @@ def test_dashboards_in_a_headless_browser(populated, tmp_path):
             chrome.get(f"http://127.0.0.1:{port}/location_performance")
             WebDriverWait(chrome, 60).until(lambda d: "r-1" in [e.text for e in d.find_elements(By.CSS_SELECTOR, metric)])
             assert not chrome.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
-        finally:
-            chrome.quit()
     finally:
         _stop(server)

@@ -94,3 +94,76 @@ def test_ui_shows_the_ecommerce_medallion(webserver):
     assert items_checks["orphan_items"] is False
     assert not ecommerce["gold/ecommerce/customer_insights"]["isPartitioned"]
     assert {"table", "layer"} <= {m["label"] for m in daily["metadataEntries"]}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The catalog in a headless browser: a materialized asset's page shows its columns' descriptions, and the
+# UI's server holds its column lineage (the open-source UI draws column lineage only in Dagster+, so the
+# lineage is read back from the same GraphQL API the page uses).
+# ---------------------------------------------------------------------------------------------------------
+LINEAGE_QUERY = """
+{
+  assetNodes(assetKeys: [{path: ["gold", "ecommerce", "daily_sales"]}]) {
+    assetMaterializations(limit: 1) {
+      metadataEntries {
+        label
+        ... on TableColumnLineageMetadataEntry { lineage { columnName columnDeps { assetKey { path } columnName } } }
+      }
+    }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    """Two generated days of ecommerce materialized by `omnilake run`, then the webserver on that instance."""
+    home = tmp_path_factory.mktemp("catalog")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNILAKE_", "SPARK_", "DAGSTER_HOME"))}
+    env.update(OMNILAKE_HOME=str(home), DAGSTER_HOME=str(home / "dagster"), OMNILAKE_SPARK="sail")
+    (home / "dagster").mkdir()
+    cli = [sys.executable, "-m", "platform_assets.cli"]
+    for args in (["generate", "--days", "2", "--domain", "ecommerce"], ["run", "--domain", "ecommerce"]):
+        done = subprocess.run([*cli, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", "workspace.yaml", "-h", "127.0.0.1",
+         "-p", str(port)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/server_info", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"dagster-webserver exited: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_an_asset_page_shows_column_descriptions_and_its_column_lineage(catalog):
+    from conftest import headless_chrome
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with headless_chrome() as chrome:
+        chrome.get(f"{catalog}/assets/gold/ecommerce/daily_sales?view=overview")
+        WebDriverWait(chrome, 90).until(lambda d: "Columns" in d.find_element(By.TAG_NAME, "body").text)
+        # The description written beside the contract (checks.DailySales), in the Columns panel.
+        WebDriverWait(chrome, 60).until(
+            lambda d: "Revenue of the day: sum of total_amount of its orders." in d.find_element(By.TAG_NAME, "body").text
+        )
+        text = chrome.find_element(By.TAG_NAME, "body").text
+        assert "Number of orders on the day." in text and "commerce-data" in text  # descriptions, owner
+    [node] = _post(f"{catalog}/graphql", LINEAGE_QUERY)["data"]["assetNodes"]
+    [latest] = node["assetMaterializations"]
+    lineage = next(e["lineage"] for e in latest["metadataEntries"] if e["label"] == "dagster/column_lineage")
+    deps = {e["columnName"]: {("/".join(d["assetKey"]["path"]), d["columnName"]) for d in e["columnDeps"]} for e in lineage}
+    assert ("silver/ecommerce/orders", "total_amount") in deps["revenue"]
+    assert set(deps) == {"orders", "items", "customers", "revenue", "avg_order_value", "reorder_rate", "dt"}

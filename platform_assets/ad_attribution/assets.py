@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from platform_assets.ad_attribution import lineage
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS, SOURCES
 from platform_assets.core.lake import TableRef
 from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
@@ -85,6 +86,7 @@ order_attribution = _with_condition(
         },
         contract="OrderAttribution",
         key=["order_id", "dt"],
+        lineage=lineage.ORDER_ATTRIBUTION,
         checks=[
             Check(
                 "one_row_per_order",
@@ -111,6 +113,7 @@ campaign_roas = _with_condition(
         },
         contract="CampaignRoas",
         key=["dt", "campaign_id", "channel"],
+        lineage=lineage.CAMPAIGN_ROAS,
         checks=[
             Check(
                 "revenue_reconciles",

@@ -30,6 +30,7 @@ __all__ = [
     "GammaGammaParams",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "calibration_holdout",
 ]
 
 # Below this many customers (or repeat customers for Gamma-Gamma) four/three parameters are not identified.
@@ -348,3 +349,69 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaParams:
     starts = [np.log([1.0, 2.0, 1.0]), -np.log(scale)]
     p, q, v = _minimise(nll, scale, starts, "Gamma-Gamma")
     return GammaGammaParams(p=float(p), q=float(q), v=float(v))
+
+
+# ----------------------------------------------------------------------------------- calibration / holdout
+
+# Frequency buckets of the calibration period (repeat purchase days), as in FHL 2005's Figure 5.
+FREQUENCY_BUCKETS = (0, 1, 2, 3, 4, 5, 6)
+
+
+def calibration_holdout(customers, days, cutoff: float, end: float, *, unit: float = 1.0) -> dict:
+    """How well BG/NBD predicts: fit on the purchase days before `cutoff`, predict the repeat purchase days
+    in [cutoff, end], compare with what happened.
+
+    `customers` and `days` are parallel sequences (one entry per customer and purchase day; days as
+    numbers, e.g. days since an epoch). Customers whose first purchase is before `cutoff` are evaluated
+    (the usual cohort design); `unit` converts days to the fit's time unit (7: weeks). Returns the fitted
+    parameters, the mean absolute error of predicted vs actual holdout purchases per customer, the totals,
+    and per calibration frequency (0..6, "7+") the customers and mean predicted vs actual."""
+    c = np.asarray(customers)
+    d = np.asarray(days, dtype=float)
+    if c.shape != d.shape or c.ndim != 1:
+        raise FitError("customers and days must be parallel one-dimensional sequences")
+    if not cutoff < end:
+        raise FitError(f"the holdout cut-off ({cutoff}) must be before the end ({end})")
+    ids, index = np.unique(c, return_inverse=True)
+    n = len(ids)
+    first = np.full(n, np.inf)
+    np.minimum.at(first, index, d)
+    cal = d < cutoff
+    hold = (d >= cutoff) & (d <= end)
+    last_cal = np.full(n, -np.inf)
+    np.maximum.at(last_cal, index[cal], d[cal])
+    cal_days = np.bincount(index[cal], minlength=n)
+    actual = np.bincount(index[hold], minlength=n).astype(float)
+    cohort = first < cutoff
+    if cohort.sum() < MIN_CUSTOMERS:
+        raise FitError(f"only {int(cohort.sum())} customers bought before the cut-off")
+    frequency = (cal_days - 1)[cohort].astype(float)
+    recency = ((last_cal - first) / unit)[cohort]
+    big_t = ((cutoff - first) / unit)[cohort]
+    params = fit_bgnbd(frequency, recency, big_t)
+    horizon = (end - cutoff + 1) / unit
+    predicted = np.asarray(params.expected_purchases(horizon, frequency, recency, big_t), dtype=float)
+    actual = actual[cohort]
+    buckets = {}
+    for label, mask in [(str(k), frequency == k) for k in FREQUENCY_BUCKETS] + [
+        (f"{FREQUENCY_BUCKETS[-1] + 1}+", frequency > FREQUENCY_BUCKETS[-1])
+    ]:
+        if mask.any():
+            buckets[label] = {
+                "customers": int(mask.sum()),
+                "predicted_mean": float(predicted[mask].mean()),
+                "actual_mean": float(actual[mask].mean()),
+                "predicted_total": float(predicted[mask].sum()),
+                "actual_total": float(actual[mask].sum()),
+            }
+    return {
+        "customers": int(cohort.sum()),
+        "calibration_end": float(cutoff),
+        "holdout_end": float(end),
+        "holdout_length": float(horizon),
+        "bgnbd": {"r": params.r, "alpha": params.alpha, "a": params.a, "b": params.b},
+        "mae_per_customer": float(np.abs(predicted - actual).mean()),
+        "predicted_total": float(predicted.sum()),
+        "actual_total": float(actual.sum()),
+        "by_calibration_frequency": buckets,
+    }

@@ -153,6 +153,34 @@ def read_lake(table: str, *, lake_root: Optional[str] = None) -> Loaded:
     return Loaded(_normalise(frame), "", root)
 
 
+RESTAURANT_ORDERS = "silver/restaurants/orders"
+
+
+def read_clv_calibration(holdout_share: float = 0.25, *, lake_root: Optional[str] = None) -> tuple[Loaded, dict]:
+    """The CLV calibration/holdout evaluation (the `clv_calibration` check's, recomputed from silver orders):
+    per calibration frequency, predicted vs actual repeat order days in the held-out last days."""
+    from platform_assets.core.clv import FitError, calibration_holdout
+
+    loaded = read_lake(RESTAURANT_ORDERS, lake_root=lake_root)
+    if loaded.frame is None:
+        return loaded, {}
+    orders = loaded.frame.dropna(subset=["user_id"])
+    days = (orders["dt"] - pd.Timestamp("1970-01-01")).dt.days
+    pairs = pd.DataFrame({"user_id": orders["user_id"], "day": days}).drop_duplicates()
+    if pairs.empty:
+        return Loaded(None, "No customer orders to evaluate the CLV model on yet.", loaded.source), {}
+    first, last = int(pairs["day"].min()), int(pairs["day"].max())
+    cutoff = first + int(round((last - first + 1) * (1 - holdout_share)))
+    try:
+        report = calibration_holdout(pairs["user_id"].to_numpy(), pairs["day"].to_numpy(), cutoff, last)
+    except FitError as exc:
+        return Loaded(None, f"The CLV model cannot be evaluated on a holdout yet: {exc}", loaded.source), {}
+    buckets = pd.DataFrame(
+        [{"calibration_frequency": k, **v} for k, v in report["by_calibration_frequency"].items()]
+    )
+    return Loaded(buckets, "", loaded.source), report
+
+
 def read_quality_history(*, lake_root: Optional[str] = None) -> Loaded:
     """Every domain's quality history (`quality/<domain>/rule_results`) as one frame with a `domain`."""
     from platform_assets.core.quality import history_table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from platform_assets.core.lake import TableRef
+from platform_assets.ecommerce import lineage
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS, SOURCES
 from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
 
@@ -51,6 +52,7 @@ daily_sales = gold_asset(
     reads={"orders": Read(SILVER["orders"]), "order_items": Read(SILVER["order_items"])},
     contract="DailySales",
     key=["dt"],
+    lineage=lineage.DAILY_SALES,
 )
 product_performance = gold_asset(
     DOMAIN,
@@ -59,6 +61,7 @@ product_performance = gold_asset(
     reads={"order_items": Read(SILVER["order_items"]), "products": Read(SILVER["products"])},
     contract="ProductPerformance",
     key=["dt", "product_id"],
+    lineage=lineage.PRODUCT_PERFORMANCE,
 )
 department_analytics = gold_asset(
     DOMAIN,
@@ -67,6 +70,7 @@ department_analytics = gold_asset(
     reads={"order_items": Read(SILVER["order_items"]), "products": Read(SILVER["products"])},
     contract="DepartmentAnalytics",
     key=["dt", "department"],
+    lineage=lineage.DEPARTMENT_ANALYTICS,
 )
 customer_insights = gold_asset(
     DOMAIN,
@@ -80,6 +84,7 @@ customer_insights = gold_asset(
     contract="CustomerInsights",
     key=["user_id"],
     partitioned=False,
+    lineage=lineage.CUSTOMER_INSIGHTS,
 )
 
 assets = [

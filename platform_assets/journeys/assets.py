@@ -14,6 +14,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from platform_assets.journeys import attribution as scoring
+from platform_assets.journeys import lineage
 from platform_assets.journeys.extract import CONVERSIONS_SCHEMA, SESSIONS_SCHEMA, extract, write_back
 from platform_assets.journeys.models import MODELS
 from platform_assets.journeys.sources import (
@@ -278,7 +279,15 @@ channel_reporting = spark_asset(
         "journeys": Read(SILVER_JOURNEYS, all_partitions=True),
         "sessions": Read(BRONZE_SESSIONS, all_partitions=True),
     },
-    writes={"gold": Write(GOLD_REPORT, docstring(f"{T}:channel_reporting"), f"{C}:ChannelReporting", partitioned=False)},
+    writes={
+        "gold": Write(
+            GOLD_REPORT,
+            docstring(f"{T}:channel_reporting"),
+            f"{C}:ChannelReporting",
+            partitioned=False,
+            lineage=lineage.CHANNEL_REPORTING,
+        )
+    },
     checks=[
         unique_key_check("gold", ["channel_name", "date"], "One row per channel_name and date."),
         Check(

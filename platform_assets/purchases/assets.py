@@ -15,7 +15,7 @@ from platform_assets.medallion import (
     spark_asset,
     unique_key_check,
 )
-from platform_assets.purchases import serving
+from platform_assets.purchases import lineage, serving
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES, SOURCES
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
@@ -77,6 +77,7 @@ customer_purchase_summary = spark_asset(
             partitioned=False,
             mode="merge",
             key=("customer_id",),
+            lineage=lineage.CUSTOMER_PURCHASE_SUMMARY,
         )
     },
     checks=[unique_key_check("gold", ["customer_id"], "One row per customer_id.")],

@@ -9,6 +9,7 @@ per-customer summary computed in Spark.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame, Window
@@ -23,7 +24,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from platform_assets.core.execution import TransformContext
 
 CLV_HORIZON_DAYS = 365
-CLV_FIT = "_clv_fit"  # where the transform leaves the fit's outcome for the `clv_fit` check (same job)
+# ctx.notes keys where the transform leaves the fit's outcome and its holdout evaluation for the checks.
+CLV_FIT = "clv_fit"
+CLV_CALIBRATION = "clv_calibration"
+# Calibration/holdout: the last quarter of the observed days is held out, the fit on the rest predicts it.
+HOLDOUT_SHARE = 0.25
+# The holdout warns when the predicted repeat order days miss the actual total by more than this share.
+HOLDOUT_TOLERANCE = 0.25
 
 SEGMENTS = (
     # (segment, r scores, f scores): the RFM map of the spec, in the order it is listed.
@@ -156,7 +163,8 @@ def mart_customer_ltv(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     totals = customer_totals(orders)
     summary = rfm_summary(orders, as_of_date).orderBy("user_id").toPandas()
     columns, outcome = fit_clv(summary)
-    ctx.params[CLV_FIT] = outcome
+    ctx.notes[CLV_FIT] = outcome
+    ctx.notes[CLV_CALIBRATION] = calibrate(orders, ctx.params.get("holdout_share", HOLDOUT_SHARE))
     n = len(summary)
 
     def values(name: str) -> list:
@@ -185,8 +193,48 @@ def mart_customer_ltv(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
 
 def clv_fit(outputs: dict, inputs: dict, ctx: "TransformContext"):
     """WARN check: the CLV models could be fitted (else the predicted columns are null, and why)."""
-    outcome = dict(ctx.params.get(CLV_FIT) or {"status": "not_fitted", "reason": "the transform did not run a fit"})
+    outcome = dict(ctx.notes.get(CLV_FIT) or {"status": "not_fitted", "reason": "the transform did not run a fit"})
     return outcome.get("status") == "fitted", outcome
+
+
+def calibrate(orders: DataFrame, holdout_share: float) -> dict:
+    """BG/NBD fitted on the order days before a cut-off (the last `holdout_share` of the observed days are
+    held out) predicts each customer's repeat order days in the holdout; see `core/clv.calibration_holdout`."""
+    from platform_assets.core.clv import FitError, calibration_holdout
+
+    days = (
+        customer_orders(orders)
+        .select("user_id", F.datediff("order_date", F.lit("1970-01-01")).alias("day"))
+        .distinct()
+        .toPandas()
+    )
+    if days.empty:
+        return {"status": "not_evaluated", "reason": "no customer orders"}
+    first, last = int(days["day"].min()), int(days["day"].max())
+    cutoff = first + int(round((last - first + 1) * (1 - holdout_share)))
+    try:
+        report = calibration_holdout(days["user_id"].to_numpy(), days["day"].to_numpy(), cutoff, last)
+    except FitError as exc:
+        return {"status": "not_evaluated", "reason": str(exc)}
+    def iso(day: int) -> str:
+        return (date(1970, 1, 1) + timedelta(days=int(day))).isoformat()
+
+    return {"status": "evaluated", "holdout_share": holdout_share, "calibration_until": iso(cutoff - 1),
+            "holdout_from": iso(cutoff), "holdout_until": iso(last), **report}
+
+
+def clv_calibration(outputs: dict, inputs: dict, ctx: "TransformContext"):
+    """WARN check: the BG/NBD fit predicts a held-out period well. Metadata: the mean absolute error of
+    predicted vs actual repeat order days per customer, predicted vs actual per calibration frequency, the
+    totals and the fitted parameters. Warns when it cannot be evaluated or the totals miss by more than
+    HOLDOUT_TOLERANCE."""
+    report = dict(ctx.notes.get(CLV_CALIBRATION) or {"status": "not_evaluated", "reason": "no calibration ran"})
+    if report.get("status") != "evaluated":
+        return False, report
+    actual, predicted = report["actual_total"], report["predicted_total"]
+    miss = abs(predicted - actual) / max(actual, 1.0)
+    report["total_error_share"] = round(miss, 4)
+    return miss <= HOLDOUT_TOLERANCE, report
 
 
 # ------------------------------------------------------------------------------------------------ RFM

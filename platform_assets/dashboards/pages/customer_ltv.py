@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from platform_assets.dashboards import ui
+from platform_assets.dashboards import data, ui
 
 st.title("Customer lifetime value")
 frame = ui.load_mart("mart_customer_ltv", "customer lifetime values")
@@ -44,6 +44,21 @@ else:
     st.subheader("Customers by P(alive)")
     buckets = pd.cut(frame["p_alive"], bins=[0, 0.2, 0.4, 0.6, 0.8, 1.0], include_lowest=True)
     st.bar_chart(buckets.astype(str).value_counts().sort_index().rename("customers"))
+st.subheader("Calibration vs holdout")
+calibration, report = data.read_clv_calibration()
+if calibration.frame is None:
+    st.info(calibration.reason)
+else:
+    st.caption(
+        f"BG/NBD fitted on the order days before the last 25% of the observed days, predicting each "
+        f"customer's repeat order days in them: mean absolute error {report['mae_per_customer']:.2f} per "
+        f"customer; predicted {report['predicted_total']:.0f} vs actual {report['actual_total']:.0f} in total."
+    )
+    st.bar_chart(
+        calibration.frame.set_index("calibration_frequency")[["predicted_mean", "actual_mean"]].rename(
+            columns={"predicted_mean": "expected (model)", "actual_mean": "actual"}
+        )
+    )
 st.subheader("Top customers by predicted 365-day value")
 columns = ["user_id", "orders", "net_revenue", "p_alive", "expected_orders_365d", "predicted_clv_365d"]
 top = frame.sort_values(["predicted_clv_365d", "net_revenue"], ascending=False)

@@ -1,0 +1,29 @@
+"""Column lineage of the journeys gold table built in Spark (Dagster `dagster/column_lineage`), declared
+beside the transform (`transforms.py`: `channel_reporting`) and checked by tests/test_column_lineage.py.
+
+Each dict maps an output column to the `(input, upstream column)` pairs its value is computed from; the
+input is a key of the asset's `reads`. The rule, the same in every domain:
+- listed: every upstream column whose values enter the output column's expression: copied, cast,
+  aggregated (sum, avg, min, max, count distinct), combined arithmetically, or read by a CASE condition
+  inside it (a conditional count); for a rank or score column, the columns it is ranked by;
+- a row count that reads no column (`count(*)`) lists the identifier of the rows it counts;
+- a key column (a group or join key kept in the output) lists the columns it is taken from: both sides
+  of a full outer join, the kept side of a left join;
+- not listed: columns that only choose rows: filters, join conditions, window partitions, the ordering
+  that picks one row (latest, favourite), and the group keys of a measure.
+
+Not declared here: gold attribution_customer_journey, scored in Python on the driver (not a Spark asset).
+"""
+
+CHANNEL_REPORTING = {
+    # Full outer join of the sessions' costs and the credited sessions, by channel and date.
+    "channel_name": [("sessions", "channel_name"), ("journeys", "channel_name")],
+    # The session's date: bronze event_date on the cost side, the date of session_ts on the credit side.
+    "date": [("sessions", "event_date"), ("journeys", "session_ts")],
+    "cost": [("sessions", "cost")],  # every extracted session's cost (no cost row: 0)
+    # Credits joined to their journey session on (conv_id, session_id): the join keys only match rows.
+    "ihc": [("attribution", "ihc")],
+    "ihc_revenue": [("attribution", "ihc"), ("journeys", "revenue")],
+    "cpo": [("sessions", "cost"), ("attribution", "ihc")],
+    "roas": [("attribution", "ihc"), ("journeys", "revenue"), ("sessions", "cost")],
+}
