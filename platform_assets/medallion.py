@@ -71,6 +71,20 @@ class Read:
 
 @dataclass(frozen=True)
 class Write:
+    """An output table of a Spark asset.
+
+    `lineage` (gold tables, declared in `<domain>/lineage.py`) maps each output column to the `(input,
+    upstream column)` pairs its value is computed from, by one rule in every domain:
+    - listed: every upstream column whose values enter the output column's expression: copied, cast,
+      aggregated (sum, avg, min, max, count distinct), combined arithmetically, or read by a CASE condition
+      inside it (a conditional count); for a rank or score column, the columns it is ranked by;
+    - a row count that reads no column (`count(*)`) lists the identifier of the rows it counts;
+    - a key column (a group or join key kept in the output) lists the columns it is taken from: both sides
+      of a full outer join, the kept side of a left join;
+    - not listed: columns that only choose rows: filters, join conditions, window partitions, the ordering
+      that picks one row (latest, favourite), and the group keys of a measure.
+    """
+
     table: TableRef
     description: str
     contract: str | None = None  # "module:Model"

@@ -1,16 +1,8 @@
 """Column lineage of the ecommerce gold tables (Dagster `dagster/column_lineage`), declared beside the
 transforms (`transforms.py`) and checked against the contracts by tests/test_column_lineage.py.
 
-Each dict maps an output column to the `(input, upstream column)` pairs its value is computed from; the
-input is a key of the asset's `reads`. The rule, the same in every domain:
-- listed: every upstream column whose values enter the output column's expression: copied, cast,
-  aggregated (sum, avg, min, max, count distinct), combined arithmetically, or read by a CASE condition
-  inside it (a conditional count); for a rank or score column, the columns it is ranked by;
-- a row count that reads no column (`count(*)`) lists the identifier of the rows it counts;
-- a key column (a group or join key kept in the output) lists the columns it is taken from: both sides
-  of a full outer join, the kept side of a left join;
-- not listed: columns that only choose rows: filters, join conditions, window partitions, the ordering
-  that picks one row (latest, favourite), and the group keys of a measure.
+Each dict maps an output column to the `(input, upstream column)` pairs its value is computed from (the
+input is a key of the asset's `reads`), by the rule in `platform_assets.medallion.Write`.
 """
 
 DAILY_SALES = {
