@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(OMNILAKE_HOME)/dagster
 # Two test workers (pytest-xdist), a test file per worker so module fixtures are built once.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: setup demo test dev bench clean constraints
+.PHONY: setup demo lint test dev bench clean constraints
 
 setup: $(STAMP)
 
@@ -29,7 +29,13 @@ demo: $(STAMP)
 # passwordless sudo); the tests start a throwaway cluster on 127.0.0.1 as a non-root user and stop it. Once
 # the server is installable they are required (a broken setup fails); otherwise they skip with the reason.
 # The dashboards' browser test likewise: tests/ensure_chromium.sh installs chromium + chromedriver.
-test: $(STAMP)
+# Format, lint and the one-way package graph first (seconds): the shape of the tree is part of the test.
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/lint-imports --no-cache
+
+test: lint
 	@if sh tests/ensure_postgres.sh; then pg=1; else pg=0; fi; \
 	if sh tests/ensure_chromium.sh; then br=1; else br=0; fi; \
 	echo "OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest $(PYTEST_ARGS)"; \

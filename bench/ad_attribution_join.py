@@ -77,7 +77,9 @@ def generate(data: Path, n_events: int, n_orders: int, seed: int = 11) -> dict:
     activity = rng.lognormal(0.0, 1.0, n_users)
     activity /= activity.sum()
     users = rng.choice(n_users, size=n_events, p=activity)
-    hours = np.array([2, 1.5, 1, 1, 1, 1.5, 2.5, 3.5, 4, 4.5, 5, 5.5, 6, 6, 5.5, 5.5, 6, 6.5, 7, 7.5, 7, 6, 4.5, 3])
+    hours = np.array(
+        [2, 1.5, 1, 1, 1, 1.5, 2.5, 3.5, 4, 4.5, 5, 5.5, 6, 6, 5.5, 5.5, 6, 6.5, 7, 7.5, 7, 6, 4.5, 3]
+    )
     day = rng.integers(0, DAYS, n_events)
     hour = rng.choice(24, size=n_events, p=hours / hours.sum())
     ts = t0 + day * day_us + hour * 3_600_000_000 + rng.integers(0, 3_600_000_000, n_events)
@@ -167,7 +169,9 @@ def run_spark(data: Path, out: Path, order_days: list[str], engine: str = "spark
     spark = sail_session() if engine == "sail" else local_session()
     spark.range(1).count()  # the session is up and answering
     # Bench only: the JVM's pid for its peak memory (transforms never touch the JVM).
-    jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()) if engine == "spark" else None
+    jvm_pid = (
+        int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()) if engine == "spark" else None
+    )
     startup = time.perf_counter() - started
     t = time.perf_counter()
     # The file list, not the folder: Sail reads a `dt=<day>.parquet` file name as a partition folder.
@@ -179,11 +183,19 @@ def run_spark(data: Path, out: Path, order_days: list[str], engine: str = "spark
     roas = transforms.roas(events.where(F.col("dt").isin(*order_days)), attribution)
     roas.write.mode("overwrite").parquet(str(out / "campaign_roas"))
     wall = time.perf_counter() - t
-    facts = {"engine": engine, "startup_s": startup, "wall_s": wall, "python_peak_mib": _peak_rss_mib(),
-             "spark_client": spark.version}
+    facts = {
+        "engine": engine,
+        "startup_s": startup,
+        "wall_s": wall,
+        "python_peak_mib": _peak_rss_mib(),
+        "spark_client": spark.version,
+    }
     if jvm_pid is not None:
         facts["jvm_peak_mib"] = _vm_hwm_mib(jvm_pid)
-        facts["conf"] = {k: spark.conf.get(k) for k in ("spark.master", "spark.driver.memory", "spark.sql.shuffle.partitions")}
+        facts["conf"] = {
+            k: spark.conf.get(k)
+            for k in ("spark.master", "spark.driver.memory", "spark.sql.shuffle.partitions")
+        }
         spark.stop()
     return facts
 
@@ -249,8 +261,14 @@ def run_duckdb(data: Path, out: Path, order_days: list[str]) -> dict:
     t = time.perf_counter()
     con.execute(DUCKDB_SQL.format(data=data, out=out))
     wall = time.perf_counter() - t
-    return {"engine": "duckdb", "startup_s": startup, "wall_s": wall, "python_peak_mib": _peak_rss_mib(),
-            "duckdb": duckdb.__version__, "threads": con.execute("select current_setting('threads')").fetchone()[0]}
+    return {
+        "engine": "duckdb",
+        "startup_s": startup,
+        "wall_s": wall,
+        "python_peak_mib": _peak_rss_mib(),
+        "duckdb": duckdb.__version__,
+        "threads": con.execute("select current_setting('threads')").fetchone()[0],
+    }
 
 
 def compare(spark_out: Path, duck_out: Path, name: str = "spark") -> dict:
@@ -270,7 +288,9 @@ def compare(spark_out: Path, duck_out: Path, name: str = "spark") -> dict:
               EXCEPT ALL SELECT order_id, touch_event_id FROM read_parquet('{duck_out}/order_attribution.parquet'))"""
     ).fetchone()[0]
     roas_rows = [
-        con.execute(f"SELECT count(*), sum(attributed_revenue), sum(spend) FROM read_parquet('{p}')").fetchone()
+        con.execute(
+            f"SELECT count(*), sum(attributed_revenue), sum(spend) FROM read_parquet('{p}')"
+        ).fetchone()
         for p in (f"{spark_out}/campaign_roas/*.parquet", f"{duck_out}/campaign_roas.parquet")
     ]
     names = ("orders", "attributed", "click_touches", "view_touches", "revenue", "attributed_revenue")
@@ -278,7 +298,10 @@ def compare(spark_out: Path, duck_out: Path, name: str = "spark") -> dict:
         name: dict(zip(names, map(str, s))),
         "duckdb": dict(zip(names, map(str, d))),
         "touch_pairs_differing": diff,
-        "campaign_roas (rows, revenue, spend)": {name: list(map(str, roas_rows[0])), "duckdb": list(map(str, roas_rows[1]))},
+        "campaign_roas (rows, revenue, spend)": {
+            name: list(map(str, roas_rows[0])),
+            "duckdb": list(map(str, roas_rows[1])),
+        },
         "same_answer": s == d and diff == 0 and roas_rows[0] == roas_rows[1],
     }
 
@@ -287,7 +310,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--keep", type=Path, default=None, help="work directory to keep (default: a temp dir, removed)")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="work directory to keep (default: a temp dir, removed)"
+    )
     parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -313,22 +338,30 @@ def main() -> int:
     meta["generate_s"] = time.perf_counter() - t
     (work / "data.json").write_text(json.dumps(meta))
     size = sum(p.stat().st_size for p in (work / "data").rglob("*.parquet"))
-    print(f"data: {meta['events']:,} ad events, {meta['orders']:,} orders, {meta['users']:,} users, "
-          f"{DAYS} event days, {len(meta['order_days'])} order days; {size / 2**20:.0f} MiB Parquet; "
-          f"generated in {meta['generate_s']:.1f} s (numpy) -> {work}")
+    print(
+        f"data: {meta['events']:,} ad events, {meta['orders']:,} orders, {meta['users']:,} users, "
+        f"{DAYS} event days, {len(meta['order_days'])} order days; {size / 2**20:.0f} MiB Parquet; "
+        f"generated in {meta['generate_s']:.1f} s (numpy) -> {work}"
+    )
     results = []
     for engine in ENGINES:
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        proc = subprocess.run([sys.executable, __file__, "--engine", engine, "--work", str(work)],
-                              capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--engine", engine, "--work", str(work)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)
             return 1
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         r = results[-1]
         jvm = f", JVM peak RSS {r['jvm_peak_mib']:.0f} MiB" if "jvm_peak_mib" in r else ""
-        print(f"{engine:>6}: query {r['wall_s']:.1f} s (start-up {r['startup_s']:.1f} s), "
-              f"Python peak RSS {r['python_peak_mib']:.0f} MiB{jvm}")
+        print(
+            f"{engine:>6}: query {r['wall_s']:.1f} s (start-up {r['startup_s']:.1f} s), "
+            f"Python peak RSS {r['python_peak_mib']:.0f} MiB{jvm}"
+        )
     checks = {e: compare(work / f"out_{e}", work / "out_duckdb", e) for e in ENGINES if e != "duckdb"}
     wall = {r["engine"]: r["wall_s"] for r in results}
     ratios = {f"{e}/duckdb": wall[e] / wall["duckdb"] for e in wall if e != "duckdb"}

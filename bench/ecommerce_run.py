@@ -27,22 +27,36 @@ def main() -> int:
     env = {**os.environ, "OMNILAKE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
     omnilake = [sys.executable, "-m", "platform_assets.cli"]
     subprocess.run(
-        [*omnilake, "generate", "--start", "2025-01-01", "--days", str(args.days), "--scale", str(args.scale)],
-        env=env, check=True,
+        [
+            *omnilake,
+            "generate",
+            "--start",
+            "2025-01-01",
+            "--days",
+            str(args.days),
+            "--scale",
+            str(args.scale),
+        ],
+        env=env,
+        check=True,
     )
     from platform_assets.core.lake import Lake
 
     timings, snapshots = [], []
     for attempt in ("first run", "re-run"):
         started = time.perf_counter()
-        subprocess.run([*omnilake, "run", "--domain", "ecommerce"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*omnilake, "run", "--domain", "ecommerce"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
         timings.append(time.perf_counter() - started)
         lake = Lake(str(home / "lake"))
         snapshots.append({r.path: lake.read_arrow(r).num_rows for r in lake.list_tables()})
         print(f"{attempt}: {timings[-1]:.1f} s")
     same = snapshots[0] == snapshots[1]
-    print(f"\n{args.days} days at scale {args.scale}: first run {timings[0]:.1f} s, re-run {timings[1]:.1f} s; "
-          f"row counts identical after re-run: {same}")
+    print(
+        f"\n{args.days} days at scale {args.scale}: first run {timings[0]:.1f} s, re-run {timings[1]:.1f} s; "
+        f"row counts identical after re-run: {same}"
+    )
     for path, rows in snapshots[1].items():
         print(f"  {path:<48} {rows:>8}")
     return 0 if same else 1

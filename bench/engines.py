@@ -31,7 +31,11 @@ BENCH = REPO / "bench"
 
 
 def _env(home: Path | None = None, engine: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNILAKE_", "SPARK_CONNECT", "DAGSTER_HOME"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OMNILAKE_", "SPARK_CONNECT", "DAGSTER_HOME"))
+    }
     env["PYTHONPATH"] = str(REPO)
     if home is not None:
         env["OMNILAKE_HOME"] = str(home)
@@ -59,27 +63,57 @@ def _last_json(text: str) -> dict:
 
 def ad_join(quick: bool) -> dict:
     events, orders = (1_000_000, 100_000) if quick else (10_000_000, 1_000_000)
-    _, out = _run([sys.executable, str(BENCH / "ad_attribution_join.py"), "--events", str(events),
-                   "--orders", str(orders)], _env())
+    _, out = _run(
+        [
+            sys.executable,
+            str(BENCH / "ad_attribution_join.py"),
+            "--events",
+            str(events),
+            "--orders",
+            str(orders),
+        ],
+        _env(),
+    )
     print(out[: out.index("\n{")], flush=True)  # the per-engine lines of the ad bench
     result = json.loads(out[out.index("\n{") + 1 :])  # then its pretty-printed result
     wall = {r["engine"]: r["wall_s"] for r in result["engines"]}
     same = all(c["same_answer"] for c in result["comparison"].values())
     attributed = result["comparison"]["sail"]["sail"]["attributed"]
-    return {"name": f"ad join {events:,} x {orders:,}", "seconds": wall,
-            "ratios": {"sail/duckdb": wall["sail"] / wall["duckdb"], "spark/duckdb": wall["spark"] / wall["duckdb"]},
-            "check": f"same answer on all three: {same} ({attributed} attributed orders)"}
+    return {
+        "name": f"ad join {events:,} x {orders:,}",
+        "seconds": wall,
+        "ratios": {
+            "sail/duckdb": wall["sail"] / wall["duckdb"],
+            "spark/duckdb": wall["spark"] / wall["duckdb"],
+        },
+        "check": f"same answer on all three: {same} ({attributed} attributed orders)",
+    }
 
 
 def marts(quick: bool) -> dict:
     lines = 100_000 if quick else 1_000_000
     seconds = {}
     for engine in ("sail", "local"):
-        _, out = _run([sys.executable, str(BENCH / "restaurants_marts.py"), "--lines", str(lines),
-                       "--customers", str(lines // 10), "--engine", engine], _env())
+        _, out = _run(
+            [
+                sys.executable,
+                str(BENCH / "restaurants_marts.py"),
+                "--lines",
+                str(lines),
+                "--customers",
+                str(lines // 10),
+                "--engine",
+                engine,
+            ],
+            _env(),
+        )
         seconds[engine] = _last_json(out)["marts_s"]
-    return {"name": f"restaurants marts, {lines:,} lines", "seconds": seconds,
-            "ratios": {"sail/local": seconds["sail"] / seconds["local"]}, "check": "same marts (parity suite)"}
+    return {
+        "name": f"restaurants marts, {lines:,} lines",
+        "seconds": seconds,
+        "ratios": {"sail/local": seconds["sail"] / seconds["local"]},
+        "check": "same marts (parity suite)",
+    }
 
 
 def restaurants_year(quick: bool) -> dict:
@@ -89,17 +123,38 @@ def restaurants_year(quick: bool) -> dict:
     work = Path(tempfile.mkdtemp(prefix="omnilake-bench-year-"))
     try:
         source = work / "source"
-        _run([sys.executable, "-m", "platform_assets.cli", "generate", "--out", str(source / "landing"),
-              "--domain", "restaurants", "--days", str(days), "--scale", str(scale)], _env(source))
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "platform_assets.cli",
+                "generate",
+                "--out",
+                str(source / "landing"),
+                "--domain",
+                "restaurants",
+                "--days",
+                str(days),
+                "--scale",
+                str(scale),
+            ],
+            _env(source),
+        )
         orders = _count_orders(source / "landing")
         seconds = {}
         for engine in ("sail", "local"):
             home = work / engine
             shutil.copytree(source, home)
-            seconds[engine], _ = _run([sys.executable, "-m", "platform_assets.cli", "run", "--domain", "restaurants"],
-                                      _env(home, engine))
-        return {"name": f"restaurants run, {days} daily files, {orders:,} order lines", "seconds": seconds,
-                "ratios": {"sail/local": seconds["sail"] / seconds["local"]}, "check": "exit 0 on both"}
+            seconds[engine], _ = _run(
+                [sys.executable, "-m", "platform_assets.cli", "run", "--domain", "restaurants"],
+                _env(home, engine),
+            )
+        return {
+            "name": f"restaurants run, {days} daily files, {orders:,} order lines",
+            "seconds": seconds,
+            "ratios": {"sail/local": seconds["sail"] / seconds["local"]},
+            "check": "exit 0 on both",
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -118,29 +173,47 @@ def demo() -> dict:
     try:
         seconds = {}
         for engine in ("sail", "local"):
-            seconds[engine], out = _run([sys.executable, "-m", "platform_assets.cli", "demo"], _env(work / engine, engine))
+            seconds[engine], out = _run(
+                [sys.executable, "-m", "platform_assets.cli", "demo"], _env(work / engine, engine)
+            )
             summary = [line for line in out.splitlines() if line.startswith("checks:")]
-        return {"name": "omnilake demo (5 domains, 14 days)", "seconds": seconds,
-                "ratios": {"sail/local": seconds["sail"] / seconds["local"]}, "check": summary[-1] if summary else ""}
+        return {
+            "name": "omnilake demo (5 domains, 14 days)",
+            "seconds": seconds,
+            "ratios": {"sail/local": seconds["sail"] / seconds["local"]},
+            "check": summary[-1] if summary else "",
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def tests() -> dict:
-    took, out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], {**_env(), "PYTHONPATH": str(REPO)})
-    return {"name": "test suite (pytest)", "seconds": {"sail": took}, "ratios": {},
-            "check": out.strip().splitlines()[-1]}
+    took, out = _run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], {**_env(), "PYTHONPATH": str(REPO)}
+    )
+    return {
+        "name": "test suite (pytest)",
+        "seconds": {"sail": took},
+        "ratios": {},
+        "check": out.strip().splitlines()[-1],
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--skip", default="", help="comma-separated: ad, marts, year, demo")
     parser.add_argument("--tests", action="store_true", help="also time the test suite")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
-    steps = [("ad", lambda: ad_join(args.quick)), ("marts", lambda: marts(args.quick)),
-             ("year", lambda: restaurants_year(args.quick)), ("demo", demo)]
+    steps = [
+        ("ad", lambda: ad_join(args.quick)),
+        ("marts", lambda: marts(args.quick)),
+        ("year", lambda: restaurants_year(args.quick)),
+        ("demo", demo),
+    ]
     results = []
     for key, step in steps:
         if key not in skip:

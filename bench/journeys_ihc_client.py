@@ -56,15 +56,24 @@ def main() -> int:
         return 2
     payload = journeys()
     sessions = sum(map(len, payload))
-    print(f"{len(payload)} journeys, {sessions} sessions; latency {args.latency * 1000:.0f} ms per request; "
-          f"batches <= {args.max_journeys} journeys / <= {args.max_sessions} sessions")
+    print(
+        f"{len(payload)} journeys, {sessions} sessions; latency {args.latency * 1000:.0f} ms per request; "
+        f"batches <= {args.max_journeys} journeys / <= {args.max_sessions} sessions"
+    )
     results = {}
     for concurrency in args.concurrency:
         times = []
         for _ in range(args.repeat):
             with IHCServer(KEY, latency=args.latency) as server:
-                client = IHCClient(KEY, "bench", server.url, max_journeys=args.max_journeys,
-                                   max_sessions=args.max_sessions, concurrency=concurrency, log=lambda _: None)
+                client = IHCClient(
+                    KEY,
+                    "bench",
+                    server.url,
+                    max_journeys=args.max_journeys,
+                    max_sessions=args.max_sessions,
+                    concurrency=concurrency,
+                    log=lambda _: None,
+                )
                 started = time.perf_counter()
                 result = client.score(payload)
                 times.append(time.perf_counter() - started)
@@ -73,7 +82,9 @@ def main() -> int:
         median = statistics.median(times)
         results[concurrency] = median
         label = "sequential (seed loop)" if concurrency == 1 else f"concurrency {concurrency}"
-        print(f"{label:<24} {result.batches:>3} requests  median {median:6.3f} s  {len(payload) / median:8.0f} journeys/s")
+        print(
+            f"{label:<24} {result.batches:>3} requests  median {median:6.3f} s  {len(payload) / median:8.0f} journeys/s"
+        )
     if 1 in results:
         best = min(results, key=results.get)
         print(f"speed-up of concurrency {best} over sequential: {results[1] / results[best]:.1f}x")

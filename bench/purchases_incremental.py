@@ -37,7 +37,9 @@ CURRENCIES = np.array(["AUD", "USD", "EUR"])
 RATES = {"USD": 1.52, "EUR": 1.65}
 
 
-def write_day(landing: Path, day: date, n: int, first_pid: int, customers: int, rng: np.random.Generator) -> None:
+def write_day(
+    landing: Path, day: date, n: int, first_pid: int, customers: int, rng: np.random.Generator
+) -> None:
     cust = rng.integers(1, customers + 1, n)
     table = pa.table(
         {
@@ -46,7 +48,9 @@ def write_day(landing: Path, day: date, n: int, first_pid: int, customers: int, 
             "last_name": pa.array(np.char.add("Last", (cust % 991).astype(str))),
             "email": pa.array(np.char.add(np.char.add("c", cust.astype(str)), "@example.com")),
             "purchase_id": pa.array(np.arange(first_pid, first_pid + n).astype(str)),
-            "purchase_date": pa.array([(day - timedelta(days=int(k))).isoformat() for k in rng.integers(0, 3, n)]),
+            "purchase_date": pa.array(
+                [(day - timedelta(days=int(k))).isoformat() for k in rng.integers(0, 3, n)]
+            ),
             "amount": pa.array(np.char.mod("%.2f", np.round(rng.lognormal(4.0, 0.9, n), 2) + 0.01)),
             "currency": pa.array(CURRENCIES[cust % 3]),
         }
@@ -119,24 +123,33 @@ def main() -> int:
     def run(first: date, last: date):
         t = time.perf_counter()
         result = job.execute_in_process(
-            instance=instance, tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}, raise_on_error=False
+            instance=instance,
+            tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat()},
+            raise_on_error=False,
         )
         wall = time.perf_counter() - t
         if not result.success:
             raise SystemExit([e.event_specific_data.error.message for e in result.get_step_failure_events()])
         steps = {
             e.step_key: e.event_specific_data.duration_ms / 1000
-            for e in result.all_events if e.event_type_value == "STEP_SUCCESS"
+            for e in result.all_events
+            if e.event_type_value == "STEP_SUCCESS"
         }
         facts = {}
         for e in result.all_events:
             if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path[0] == "gold":
-                facts = {k: getattr(v, "value", v) for k, v in e.event_specific_data.materialization.metadata.items()
-                         if k in ("mode", "customers_recomputed", "rows_updated", "rows_inserted", "dagster/row_count")}
+                facts = {
+                    k: getattr(v, "value", v)
+                    for k, v in e.event_specific_data.materialization.metadata.items()
+                    if k
+                    in ("mode", "customers_recomputed", "rows_updated", "rows_inserted", "dagster/row_count")
+                }
         return wall, steps, facts
 
     wall_history, steps_history, facts_history = run(history_days[0], history_days[-1])
-    print(f"history run ({days} days, one run): {wall_history:.1f} s; steps {json.dumps(steps_history)}; gold {facts_history}")
+    print(
+        f"history run ({days} days, one run): {wall_history:.1f} s; steps {json.dumps(steps_history)}; gold {facts_history}"
+    )
     lake = Lake(str(home / "lake"))
     gold = "gold/purchases/customer_purchase_summary"
     # The summary as of the history (its watermark included): each incremental measurement starts from it.
@@ -153,8 +166,15 @@ def main() -> int:
             lake=str(home / "lake"),
             dts=None,
             inputs={"purchases": InputSpec("silver/purchases/purchases")},
-            outputs={"gold": OutputSpec(target, False, "platform_assets.purchases.checks:CustomerPurchaseSummary",
-                                        "merge", ["customer_id"])},
+            outputs={
+                "gold": OutputSpec(
+                    target,
+                    False,
+                    "platform_assets.purchases.checks:CustomerPurchaseSummary",
+                    "merge",
+                    ["customer_id"],
+                )
+            },
             params={"silver": "silver/purchases/purchases", "gold": target, "full_refresh": full},
         )
 

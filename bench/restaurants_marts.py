@@ -79,49 +79,66 @@ def silver_tables(lines: int, customers: int, days: int, seed: int = 7) -> tuple
         words[:, 0], words[:, 1] = c, np.where(c < 0, -1, 0)  # little-endian low word, sign-extended high
         return pa.Array.from_buffers(money, len(c), [None, pa.py_buffer(words.tobytes())])
 
-    categories = np.array(["Breakfast", "Burgers & Sandwiches", "BBQ Plates", "Pizza", "Beverages", "Salads", "Sides", "Desserts", "Coffee", "Kids"])
+    categories = np.array(
+        [
+            "Breakfast",
+            "Burgers & Sandwiches",
+            "BBQ Plates",
+            "Pizza",
+            "Beverages",
+            "Salads",
+            "Sides",
+            "Desserts",
+            "Coffee",
+            "Kids",
+        ]
+    )
     loyal = loyal_customer[user] & ~guest
-    order_lines = pa.table({
-        "lineitem_id": pa.array(np.char.add("l", np.arange(lines).astype(str))),
-        "order_id": pa.array(np.char.add("o", o.astype(str))),
-        "restaurant_id": pa.array(np.char.add("r", restaurant[o].astype(str))),
-        "app_name": pa.array(np.full(lines, "Alltown Fresh")),
-        "user_id": pa.array(user_ids[o], pa.string()),
-        "card_token": pa.nulls(lines, pa.string()),
-        "card_last4": pa.nulls(lines, pa.string()),
-        "is_loyalty": pa.array(loyal[o]),
-        "currency": pa.array(np.full(lines, "USD")),
-        "order_ts": pa.array(order_ts[o]).cast(pa.timestamp("us", tz="UTC")),
-        "item_category": pa.array(categories[rng.integers(0, 10, lines)]),
-        "item_name": pa.array(np.full(lines, "Item")),
-        "item_quantity": pa.array(qty.astype(np.int32)),
-        "item_amount": dec(cents),
-        "options": pa.array((extras > 0).astype(np.int32) + (discount > 0).astype(np.int32)),
-        "option_amount": dec(option),
-        "discount_amount": dec(discount),
-        "net_amount": dec(cents + option),
-        "_source_file": pa.array(np.full(lines, "bench.csv")),
-        "_row": pa.array(np.arange(2, lines + 2, dtype=np.int64)),
-        "_ingested_at": pa.array(order_ts[o]).cast(pa.timestamp("us", tz="UTC")),
-        "dt": pa.array(dts[o]),
-    })
+    order_lines = pa.table(
+        {
+            "lineitem_id": pa.array(np.char.add("l", np.arange(lines).astype(str))),
+            "order_id": pa.array(np.char.add("o", o.astype(str))),
+            "restaurant_id": pa.array(np.char.add("r", restaurant[o].astype(str))),
+            "app_name": pa.array(np.full(lines, "Alltown Fresh")),
+            "user_id": pa.array(user_ids[o], pa.string()),
+            "card_token": pa.nulls(lines, pa.string()),
+            "card_last4": pa.nulls(lines, pa.string()),
+            "is_loyalty": pa.array(loyal[o]),
+            "currency": pa.array(np.full(lines, "USD")),
+            "order_ts": pa.array(order_ts[o]).cast(pa.timestamp("us", tz="UTC")),
+            "item_category": pa.array(categories[rng.integers(0, 10, lines)]),
+            "item_name": pa.array(np.full(lines, "Item")),
+            "item_quantity": pa.array(qty.astype(np.int32)),
+            "item_amount": dec(cents),
+            "options": pa.array((extras > 0).astype(np.int32) + (discount > 0).astype(np.int32)),
+            "option_amount": dec(option),
+            "discount_amount": dec(discount),
+            "net_amount": dec(cents + option),
+            "_source_file": pa.array(np.full(lines, "bench.csv")),
+            "_row": pa.array(np.arange(2, lines + 2, dtype=np.int64)),
+            "_ingested_at": pa.array(order_ts[o]).cast(pa.timestamp("us", tz="UTC")),
+            "dt": pa.array(dts[o]),
+        }
+    )
     gross = np.bincount(o, weights=cents + extras, minlength=n_orders).astype(np.int64)
     disc = np.bincount(o, weights=discount, minlength=n_orders).astype(np.int64)
-    orders = pa.table({
-        "order_id": pa.array(np.char.add("o", np.arange(n_orders).astype(str))),
-        "restaurant_id": pa.array(np.char.add("r", restaurant.astype(str))),
-        "app_name": pa.array(np.full(n_orders, "Alltown Fresh")),
-        "user_id": pa.array(user_ids, pa.string()),
-        "is_loyalty": pa.array(loyal),
-        "order_ts": pa.array(order_ts).cast(pa.timestamp("us", tz="UTC")),
-        "lines": pa.array(np.bincount(o, minlength=n_orders).astype(np.int32)),
-        "items": pa.array(np.bincount(o, weights=qty, minlength=n_orders).astype(np.int64)),
-        "gross_amount": dec(gross),
-        "discount_amount": dec(disc),
-        "net_amount": dec(gross - disc),
-        "is_discounted": pa.array(disc > 0),
-        "dt": pa.array(dts),
-    })
+    orders = pa.table(
+        {
+            "order_id": pa.array(np.char.add("o", np.arange(n_orders).astype(str))),
+            "restaurant_id": pa.array(np.char.add("r", restaurant.astype(str))),
+            "app_name": pa.array(np.full(n_orders, "Alltown Fresh")),
+            "user_id": pa.array(user_ids, pa.string()),
+            "is_loyalty": pa.array(loyal),
+            "order_ts": pa.array(order_ts).cast(pa.timestamp("us", tz="UTC")),
+            "lines": pa.array(np.bincount(o, minlength=n_orders).astype(np.int32)),
+            "items": pa.array(np.bincount(o, weights=qty, minlength=n_orders).astype(np.int64)),
+            "gross_amount": dec(gross),
+            "discount_amount": dec(disc),
+            "net_amount": dec(gross - disc),
+            "is_discounted": pa.array(disc > 0),
+            "dt": pa.array(dts),
+        }
+    )
     return order_lines, orders
 
 
@@ -163,19 +180,29 @@ def main() -> int:
     lake = Lake(lake_root)
     lake.write_arrow(lines, "silver/restaurants/order_lines", None, partitioned=True)
     lake.write_arrow(orders, "silver/restaurants/orders", None, partitioned=True)
-    dim = pa.table({
-        "date": pa.array([START + timedelta(days=k) for k in range(0, args.days, 2)], pa.date32()),
-        "year": pa.array([2024] * len(range(0, args.days, 2)), pa.int32()),
-    })
-    dim = pa.table({
-        "date": dim["date"], "year": dim["year"], "month": pa.array([1] * dim.num_rows, pa.int32()),
-        "week": pa.array([1] * dim.num_rows, pa.int32()), "day_of_week": pa.array(["x"] * dim.num_rows),
-        "is_weekend": pa.array([False] * dim.num_rows), "is_holiday": pa.array([False] * dim.num_rows),
-        "holiday_name": pa.nulls(dim.num_rows, pa.string()),
-    })
+    dim = pa.table(
+        {
+            "date": pa.array([START + timedelta(days=k) for k in range(0, args.days, 2)], pa.date32()),
+            "year": pa.array([2024] * len(range(0, args.days, 2)), pa.int32()),
+        }
+    )
+    dim = pa.table(
+        {
+            "date": dim["date"],
+            "year": dim["year"],
+            "month": pa.array([1] * dim.num_rows, pa.int32()),
+            "week": pa.array([1] * dim.num_rows, pa.int32()),
+            "day_of_week": pa.array(["x"] * dim.num_rows),
+            "is_weekend": pa.array([False] * dim.num_rows),
+            "is_holiday": pa.array([False] * dim.num_rows),
+            "holiday_name": pa.nulls(dim.num_rows, pa.string()),
+        }
+    )
     lake.write_arrow(dim, "silver/restaurants/dim_date", None, partitioned=False)
-    print(f"silver: {lines.num_rows} order lines, {orders.num_rows} orders over {args.days} days "
-          f"written in {time.perf_counter() - t:.1f} s -> {home}")
+    print(
+        f"silver: {lines.num_rows} order lines, {orders.num_rows} orders over {args.days} days "
+        f"written in {time.perf_counter() - t:.1f} s -> {home}"
+    )
 
     spark = sail_session() if args.engine == "sail" else local_session()
     spark.range(1).count()  # warm the session before timing
@@ -188,8 +215,10 @@ def main() -> int:
             inputs={k: InputSpec(r.table.path) for k, r in MART_READS[mart].items()},
             outputs={"gold": OutputSpec(f"gold/restaurants/{mart}", False, contract(mart))},
             # the asset's own checks (unique key; clv_fit on the LTV mart), as the Dagster asset runs them
-            checks=[CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, dict(c.params))
-                    for c in mart_checks(mart)],
+            checks=[
+                CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, dict(c.params))
+                for c in mart_checks(mart)
+            ],
         )
         t = time.perf_counter()
         result = execute(spark, spec, log=lambda _: None)
@@ -201,11 +230,15 @@ def main() -> int:
         if mart == "mart_customer_ltv":
             fit = spec.params.get(CLV_FIT, {})
             extra = f" clv_fit={fit.get('status')} {fit.get('reason', '')} bgnbd={fit.get('bgnbd')} gg={fit.get('gamma_gamma')}"
-        print(f"{mart:32s} {elapsed:7.1f} s  rows={rows}  failed_checks={failed}{extra}  key={MART_KEYS[mart]}")
+        print(
+            f"{mart:32s} {elapsed:7.1f} s  rows={rows}  failed_checks={failed}{extra}  key={MART_KEYS[mart]}"
+        )
     py_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     jvm = jvm_peak_kb() if args.engine == "local" else None
-    print(f"all marts on {args.engine}: {total:.1f} s wall; peak RSS python driver {py_peak / 1024:.0f} MiB, "
-          f"Spark JVM {('%.0f MiB' % (jvm / 1024)) if jvm else 'n/a'}")
+    print(
+        f"all marts on {args.engine}: {total:.1f} s wall; peak RSS python driver {py_peak / 1024:.0f} MiB, "
+        f"Spark JVM {('%.0f MiB' % (jvm / 1024)) if jvm else 'n/a'}"
+    )
     print(json.dumps({"engine": args.engine, "marts_s": total, "lines": lines.num_rows}))
     return 0
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Sequence
 
 from platform_assets import settings
+from platform_assets.core.conventions import RANGE_END_TAG as RANGE_END
+from platform_assets.core.conventions import RANGE_START_TAG as RANGE_START
 from platform_assets.domains import DOMAINS
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
+
 DEMO_DAYS = 14
 
 
@@ -28,7 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--scale", type=float, default=1.0)
     gen.add_argument("--domain", action="append", choices=DOMAINS)
-    gen.add_argument("--journeys-db", default=None, help="SQLAlchemy URL of the journeys source database (default: OUT/../sources/challenge.db)")
+    gen.add_argument(
+        "--journeys-db",
+        default=None,
+        help="SQLAlchemy URL of the journeys source database (default: OUT/../sources/challenge.db)",
+    )
 
     run = sub.add_parser("run", help="materialize every asset of the chosen domains for a range of days")
     run.add_argument("--domain", action="append", choices=DOMAINS)
@@ -42,15 +47,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="generate sample data if none, run everything, print a summary")
     demo.add_argument("--verbose", action="store_true", help="Dagster's log and the engine's start-up output")
 
-    export = sub.add_parser("export", help="export a report as CSV (channel-reporting: the journeys channel report)")
+    export = sub.add_parser(
+        "export", help="export a report as CSV (channel-reporting: the journeys channel report)"
+    )
     export.add_argument("report", choices=["channel-reporting"])
     export.add_argument("--from", dest="start", type=date.fromisoformat)
     export.add_argument("--to", dest="end", type=date.fromisoformat)
-    export.add_argument("--out", default=None, help="path or s3:// URI (default: $OMNILAKE_HOME/reports/channel_reporting.csv)")
+    export.add_argument(
+        "--out",
+        default=None,
+        help="path or s3:// URI (default: $OMNILAKE_HOME/reports/channel_reporting.csv)",
+    )
 
     aws = sub.add_parser("aws", help="AWS deployment helpers (docs/aws.md)")
     aws_sub = aws.add_subparsers(dest="aws_command", required=True)
-    pkg = aws_sub.add_parser("package", help="build the job package, upload it to S3, print the job parameters")
+    pkg = aws_sub.add_parser(
+        "package", help="build the job package, upload it to S3, print the job parameters"
+    )
     pkg.add_argument("uri", nargs="?", help="s3://bucket/prefix (instead of --bucket/--prefix)")
     pkg.add_argument("--bucket")
     pkg.add_argument("--prefix", help="key prefix (default omnilake/packages)")
@@ -58,15 +71,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     pkg.add_argument("--glue-job", help="create or update this Glue job to run the package")
     pkg.add_argument("--role-arn", help="IAM role of the Glue job (default $OMNILAKE_AWS_ROLE_ARN)")
 
-    dash = sub.add_parser("dashboards", help="start the Streamlit dashboards (marts, ad ROAS, channel report)")
+    dash = sub.add_parser(
+        "dashboards", help="start the Streamlit dashboards (marts, ad ROAS, channel report)"
+    )
     dash.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
-    dash.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to share)")
+    dash.add_argument(
+        "--address", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to share)"
+    )
 
     args = parser.parse_args(argv)
     if getattr(args, "verbose", False):
         os.environ.setdefault("RUST_LOG", "info")  # Sail's own log (quiet by default)
     if args.command == "generate":
-        return cmd_generate(args.out, args.start, args.days, args.seed, args.scale, args.domain, args.journeys_db)
+        return cmd_generate(
+            args.out, args.start, args.days, args.seed, args.scale, args.domain, args.journeys_db
+        )
     if args.command == "run":
         return cmd_run(args.domain or list(DOMAINS), args.start, args.end, args.verbose)[0]
     if args.command == "query":
@@ -74,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         return cmd_export(args.start, args.end, args.out)
     if args.command == "aws":
-        from platform_assets.aws import packaging
+        from resources.aws import packaging
 
         return packaging.main(args)
     if args.command == "dashboards":
@@ -124,7 +143,9 @@ def _instance():
     return dg.DagsterInstance.get()
 
 
-def cmd_run(domains: Sequence[str], start: date | None, end: date | None, verbose: bool = False) -> tuple[int, list]:
+def cmd_run(
+    domains: Sequence[str], start: date | None, end: date | None, verbose: bool = False
+) -> tuple[int, list]:
     """One Dagster run per domain over the whole range (partitioned assets run as single-run backfills).
 
     Returns the exit code and the check evaluations of the runs."""
@@ -137,7 +158,9 @@ def cmd_run(domains: Sequence[str], start: date | None, end: date | None, verbos
         lo = start.isoformat() if start else (dates[0] if dates else None)
         hi = end.isoformat() if end else (dates[-1] if dates else None)
         if lo is None or hi is None:
-            print(f"{domain}: no landing data under {settings.landing_root()}/{domain}/ and no --from/--to: skipped")
+            print(
+                f"{domain}: no landing data under {settings.landing_root()}/{domain}/ and no --from/--to: skipped"
+            )
             continue
         if lo > hi:
             print(f"{domain}: --from {lo} is after --to {hi}", file=sys.stderr)
@@ -152,7 +175,9 @@ def cmd_run(domains: Sequence[str], start: date | None, end: date | None, verbos
             # what depends on them (one more run per contiguous range of those days).
             for keys, days in _held_back(defs, job, result):
                 for first, last in _ranges(days):
-                    print(f"{domain}: {first}..{last} committed beside held days: refreshing what depends on them")
+                    print(
+                        f"{domain}: {first}..{last} committed beside held days: refreshing what depends on them"
+                    )
                     follow = _run_job(domain, job, instance, first, last, keys, verbose)
                     checks += _check_evaluations(follow)
     return (1 if failed else 0), checks
@@ -182,7 +207,9 @@ def _run_job(domain, job, instance, lo: str, hi: str, asset_selection, verbose: 
 
 
 def _check_evaluations(result) -> list:
-    return [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    return [
+        e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
 
 
 def _held_back(defs, job, result) -> list[tuple[list, list[str]]]:
@@ -229,7 +256,10 @@ def cmd_export(start: date | None, end: date | None, out: str | None) -> int:
 
     lake = LakeResource(root=settings.lake_root(), endpoint_url=settings.s3_endpoint_url()).lake()
     if not lake.exists("gold/journeys/channel_reporting"):
-        print("gold/journeys/channel_reporting does not exist yet: run `omnilake run --domain journeys` first", file=sys.stderr)
+        print(
+            "gold/journeys/channel_reporting does not exist yet: run `omnilake run --domain journeys` first",
+            file=sys.stderr,
+        )
         return 1
     done = export_channel_reporting(
         lake,
@@ -260,7 +290,9 @@ def _duckdb_with_views():
 def cmd_query(sql: str) -> int:
     con, tables = _duckdb_with_views()
     if not tables:
-        print(f"the lake at {settings.lake_root()} has no tables yet: run `omnilake run` first", file=sys.stderr)
+        print(
+            f"the lake at {settings.lake_root()} has no tables yet: run `omnilake run` first", file=sys.stderr
+        )
         return 1
     try:
         rel = con.sql(sql)
@@ -278,9 +310,24 @@ def cmd_dashboards(port: int, address: str) -> int:
     The process becomes Streamlit (exec), so stopping `omnilake dashboards` stops the server with it."""
     from platform_assets.dashboards import APP
 
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-               "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    print(f"omnilake dashboards on http://{address}:{port}/ (warehouse and lake from the OMNILAKE_* settings)")
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    print(
+        f"omnilake dashboards on http://{address}:{port}/ (warehouse and lake from the OMNILAKE_* settings)"
+    )
     sys.stdout.flush()
     os.execv(sys.executable, command)
     return 0  # not reached: exec replaced the process
@@ -293,7 +340,9 @@ def cmd_demo(verbose: bool = False) -> int:
     store = open_store(landing, endpoint_url=settings.s3_endpoint_url())
     if next(iter(store.list()), None) is None:
         if settings.is_s3(landing):
-            print("the demo generates into a local landing zone; OMNILAKE_LANDING points at S3", file=sys.stderr)
+            print(
+                "the demo generates into a local landing zone; OMNILAKE_LANDING points at S3", file=sys.stderr
+            )
             return 2
         start = date.fromisoformat(settings.start_date())
         print(f"generating {DEMO_DAYS} days of sample data from {start} into {landing}")
@@ -314,17 +363,25 @@ def print_summary(checks: list) -> None:
         print(f"{ref.path:<48} {rows:>10}")
     failed = [c for c in checks if not c.passed and c.severity.value == "ERROR"]
     warned = [c for c in checks if not c.passed and c.severity.value != "ERROR"]
-    print(f"\nchecks: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} warnings, {len(failed)} failed")
+    print(
+        f"\nchecks: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} warnings, {len(failed)} failed"
+    )
     for c in failed + warned:
         print(f"  {c.severity.value:<5} {c.asset_key.to_user_string()}:{c.check_name} {_check_detail(c)}")
-    print("\nexplore: omnilake query \"select * from gold_ecommerce_daily_sales order by dt\"; UI: make dev;")
+    print('\nexplore: omnilake query "select * from gold_ecommerce_daily_sales order by dt"; UI: make dev;')
     print("dashboards: omnilake dashboards; channel report CSV: omnilake export channel-reporting")
 
 
 # What a failed or warning check's summary line shows (the rest is in the UI).
 SUMMARY_KEYS = (
-    "orphan_items", "duplicate_keys", "failed_checks", "share", "days_over_warn", "held_days",
-    "new_columns", "unparsed_rows",
+    "orphan_items",
+    "duplicate_keys",
+    "failed_checks",
+    "share",
+    "days_over_warn",
+    "held_days",
+    "new_columns",
+    "unparsed_rows",
 )
 
 

@@ -11,8 +11,8 @@ import importlib
 import dagster as dg
 
 from platform_assets import maintenance, settings
-from platform_assets.progress import LOGGER, progress_logger
 from platform_assets.domains import DOMAINS
+from platform_assets.progress import LOGGER, progress_logger
 from resources.ihc import ihc_from_env
 from resources.lake import LakeResource
 from resources.notifier import notifier_from_env
@@ -36,8 +36,12 @@ def resources_from_env() -> dict:
         "landing": ObjectStoreResource(
             root=settings.landing_root(), endpoint_url=endpoint, sse_kms_key_id=settings.sse_kms_key_id()
         ),
-        "warehouse": WarehouseResource(url=secret_from_env("OMNILAKE_WAREHOUSE_URL", settings.warehouse_url())),
-        "journeys_db": WarehouseResource(url=secret_from_env("OMNILAKE_JOURNEYS_DB_URL", settings.journeys_db_url())),
+        "warehouse": WarehouseResource(
+            url=secret_from_env("OMNILAKE_WAREHOUSE_URL", settings.warehouse_url())
+        ),
+        "journeys_db": WarehouseResource(
+            url=secret_from_env("OMNILAKE_JOURNEYS_DB_URL", settings.journeys_db_url())
+        ),
         "ihc": ihc_from_env(),
         # Without OMNILAKE_PII_KEY the development key tokenises (ingestion warns about it).
         "pii": PiiVault(key=secret_from_env("OMNILAKE_PII_KEY", settings.DEV_PII_KEY)),
@@ -51,7 +55,7 @@ def _glue_catalog_resources() -> dict:
     """The Glue Data Catalog resource, only when OMNILAKE_GLUE_CATALOG=1 (docs/aws.md)."""
     if not settings.glue_catalog_enabled():
         return {}
-    from platform_assets.aws.catalog import GlueCatalogResource
+    from resources.glue_catalog import GlueCatalogResource
 
     return {
         "glue_catalog": GlueCatalogResource(

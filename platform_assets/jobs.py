@@ -7,19 +7,23 @@ from typing import Sequence
 
 import dagster as dg
 
+from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.sources import Source
 from sensors.landing import build_landing_sensor
 
 
 def tags(domain: str) -> dict[str, str]:
     # The run queue limits concurrent runs per domain by this tag (dagster.yaml).
-    return {"omnilake/domain": domain}
+    return {DOMAIN_TAG: domain}
 
 
 def domain_job(domain: str, description: str) -> dg.UnresolvedAssetJobDefinition:
     """`<domain>_job`: every asset of the domain's group; a range of days is one run (single-run backfill)."""
     return dg.define_asset_job(
-        name=f"{domain}_job", selection=dg.AssetSelection.groups(domain), tags=tags(domain), description=description
+        name=f"{domain}_job",
+        selection=dg.AssetSelection.groups(domain),
+        tags=tags(domain),
+        description=description,
     )
 
 
@@ -39,5 +43,7 @@ def landing_jobs_and_sensors(
     sources: Sequence[Source], bronze_assets: Sequence[dg.AssetsDefinition]
 ) -> tuple[list[dg.UnresolvedAssetJobDefinition], list[dg.SensorDefinition]]:
     """Per source: a file refreshes its bronze partitions and everything downstream of them (same days)."""
-    jobs = [landing_job(s, dg.AssetSelection.assets(*b.keys).downstream()) for s, b in zip(sources, bronze_assets)]
+    jobs = [
+        landing_job(s, dg.AssetSelection.assets(*b.keys).downstream()) for s, b in zip(sources, bronze_assets)
+    ]
     return jobs, [build_landing_sensor(s, j) for s, j in zip(sources, jobs)]

@@ -1,12 +1,12 @@
 """Lake maintenance: compaction, Z-order and vacuum of every Delta table, weekly."""
 
-
 import os
 import shutil
 import time
 
 import dagster as dg
 
+from platform_assets.core.conventions import DOMAIN_TAG
 from resources.lake import LakeResource
 
 # Tables clustered by a column that readers filter on.
@@ -20,8 +20,10 @@ class MaintenanceConfig(dg.Config):
     """Staging folders of crashed writes older than this are deleted."""
 
 
-@dg.op(tags={"omnilake/domain": "platform"})
-def optimize_and_vacuum(context: dg.OpExecutionContext, config: MaintenanceConfig, lake: LakeResource) -> dg.Output:
+@dg.op(tags={DOMAIN_TAG: "platform"})
+def optimize_and_vacuum(
+    context: dg.OpExecutionContext, config: MaintenanceConfig, lake: LakeResource
+) -> dg.Output:
     """Compact small files (Z-order where declared), vacuum files past retention, clear stale staging."""
     the_lake = lake.lake()
     report = {}
@@ -31,7 +33,9 @@ def optimize_and_vacuum(context: dg.OpExecutionContext, config: MaintenanceConfi
             metrics = dt.optimize.z_order(Z_ORDER[ref.path])
         else:
             metrics = dt.optimize.compact()
-        removed = dt.vacuum(retention_hours=config.retention_hours, dry_run=False, enforce_retention_duration=False)
+        removed = dt.vacuum(
+            retention_hours=config.retention_hours, dry_run=False, enforce_retention_duration=False
+        )
         stale = _clear_staging(the_lake.uri(ref), config.staging_max_age_hours) if the_lake.is_local else 0
         report[ref.path] = {
             "files_added": metrics.get("numFilesAdded", 0),
@@ -58,7 +62,7 @@ def _clear_staging(table_uri: str, max_age_hours: int) -> int:
     return cleared
 
 
-@dg.job(tags={"omnilake/domain": "platform"}, description="Optimize, Z-order and vacuum every lake table.")
+@dg.job(tags={DOMAIN_TAG: "platform"}, description="Optimize, Z-order and vacuum every lake table.")
 def lake_maintenance_job():
     optimize_and_vacuum()
 

@@ -4,17 +4,20 @@ An asset here is a thin Dagster face over one `JobSpec`: it names the tables it 
 partitions of the run, and its checks; the `spark` resource runs the job wherever Spark lives.
 """
 
-
 import inspect
 import warnings
-from datetime import date, timedelta
 from dataclasses import asdict, dataclass, field
-from typing import Iterator, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Callable, Iterator, Mapping, Sequence
 
 import dagster as dg
 
 from platform_assets import settings
-from platform_assets.core.execution import CONTRACT_CHECK, CheckSpec, InputSpec, JobSpec, OutputSpec
+from platform_assets.core import checks as shared_checks
+from platform_assets.core import quality
+from platform_assets.core.bronze import ingest
+from platform_assets.core.conventions import DOMAIN_TAG
+from platform_assets.core.execution import CONTRACT_CHECK, CheckSpec, InputSpec, JobSpec, OutputSpec, dotted
 from platform_assets.core.lake import TableRef
 from platform_assets.core.quality import (
     ACCEPT_SHARE_TAG,
@@ -87,7 +90,8 @@ class Write:
 
     table: TableRef
     description: str
-    contract: str | None = None  # "module:Model"
+    # The pandera model guarding the table (the class; kept as its dotted path, which a JobSpec carries).
+    contract: type | str | None = None
     partitioned: bool = True
     # "merge": the transform returns an `Upsert` committed by `key` (delta-rs MERGE); see core/execution.py.
     mode: str = "replace"
@@ -96,6 +100,10 @@ class Write:
     quarantine_of: tuple[Source, str] | None = None
     # Column lineage: output column -> the (input name, upstream column) pairs it is computed from.
     lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.contract is not None:
+            object.__setattr__(self, "contract", dotted(self.contract))
 
 
 def quarantine_write(source: Source, *, reads: str = "bronze", partitioned: bool = True) -> Write:
@@ -111,13 +119,18 @@ def quarantine_write(source: Source, *, reads: str = "bronze", partitioned: bool
 
 @dataclass(frozen=True)
 class Check:
+    """A check of one output: `fn(outputs, inputs, ctx, **params)` (see `core.execution.CheckSpec`)."""
+
     name: str
     output: str
-    fn: str
+    fn: Callable | str
     description: str
     severity: str = "ERROR"
     blocking: bool = False
     params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fn", dotted(self.fn))
 
 
 def partition_days(context: dg.AssetExecutionContext) -> list[str] | None:
@@ -154,7 +167,7 @@ def bronze_asset(source: Source) -> dg.AssetsDefinition:
         Check(
             SCHEMA_DRIFT_CHECK,
             "bronze",
-            "platform_assets.core.quality:schema_drift",
+            quality.schema_drift,
             "Columns delivered beyond the source's declared ones (kept in `_rescued_data`), by file.",
             severity="WARN",
             params={"output": "bronze"},
@@ -162,7 +175,7 @@ def bronze_asset(source: Source) -> dg.AssetsDefinition:
         Check(
             UNPARSED_CHECK,
             "unparsed",
-            "platform_assets.core.quality:unparsed_files",
+            quality.unparsed_files,
             "Files and rows that could not be parsed, with the reason.",
             severity="WARN",
             params={"output": "unparsed"},
@@ -171,7 +184,7 @@ def bronze_asset(source: Source) -> dg.AssetsDefinition:
     return spark_asset(
         name=f"bronze_{source.domain}_{source.name}",
         group=source.domain,
-        transform="platform_assets.core.bronze:ingest",
+        transform=ingest,
         reads={},
         writes=outputs,
         checks=checks,
@@ -206,7 +219,7 @@ def quarantine_share_check(writes: dict[str, Write]) -> Check | None:
     return Check(
         QUARANTINE_SHARE_CHECK,
         target,
-        "platform_assets.core.quality:quarantine_share",
+        quality.quarantine_share,
         f"Share of {sources} rows set aside by a silver rule, per run and per day: WARN above "
         f"{strictest.warn:.0%}, ERROR above {strictest.error:.0%} (that day is held back, nothing of it published).",
         severity="ERROR",
@@ -225,7 +238,7 @@ def spark_asset(
     *,
     name: str,
     group: str,
-    transform: str,
+    transform: Callable | str,
     reads: dict[str, Read],
     writes: dict[str, Write],
     checks: Sequence[Check] = (),
@@ -236,6 +249,7 @@ def spark_asset(
 ) -> dg.AssetsDefinition:
     """A multi-asset that runs `transform` over the run's days and commits every output table
     (`freshness`: a freshness policy per output)."""
+    transform = dotted(transform)
     partitions_def = DAILY if partitioned else None
     share = quarantine_share_check(writes)
     checks = [*checks, share] if share is not None else list(checks)
@@ -274,7 +288,10 @@ def spark_asset(
         if w.contract
     ] + [
         dg.AssetCheckSpec(
-            c.name, asset=dg.AssetKey(writes[c.output].table.key), blocking=c.blocking, description=c.description
+            c.name,
+            asset=dg.AssetKey(writes[c.output].table.key),
+            blocking=c.blocking,
+            description=c.description,
         )
         for c in checks
     ]
@@ -286,10 +303,13 @@ def spark_asset(
         partitions_def=partitions_def,
         backfill_policy=SINGLE_RUN if partitioned else None,
         can_subset=False,
-        op_tags={"omnilake/domain": group},
+        op_tags={DOMAIN_TAG: group},
     )
     def _asset(
-        context: dg.AssetExecutionContext, spark: SparkEngine, lake: LakeResource, landing: ObjectStoreResource
+        context: dg.AssetExecutionContext,
+        spark: SparkEngine,
+        lake: LakeResource,
+        landing: ObjectStoreResource,
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         days = partition_days(context)
         spec = JobSpec(
@@ -302,7 +322,9 @@ def spark_asset(
                 for n, w in writes.items()
             },
             checks=[
-                CheckSpec(c.name, c.output, c.fn, c.severity, c.blocking, c.description, _run_params(context, c))
+                CheckSpec(
+                    c.name, c.output, c.fn, c.severity, c.blocking, c.description, _run_params(context, c)
+                )
                 for c in checks
             ],
             params=params or {},
@@ -312,7 +334,9 @@ def spark_asset(
             run_id=context.run.run_id,
         )
         if days is not None:
-            context.log.info(f"{name}: {len(days)} day(s) {days[0]}..{days[-1]}" if days else f"{name}: no days")
+            context.log.info(
+                f"{name}: {len(days)} day(s) {days[0]}..{days[-1]}" if days else f"{name}: no days"
+            )
         catalog = {dg.AssetKey(w.table.key): w for w in writes.values()}
         results = [_with_catalog(r, catalog, reads) for r in spark.run(context, spec)]
         yield from report(context, results, [w.table for w in writes.values()])
@@ -331,7 +355,9 @@ def contract_metadata(contract: str | None) -> dict[str, object]:
     columns = [
         dg.TableColumn(
             name,
-            column.dtype.type.simpleString() if hasattr(column.dtype.type, "simpleString") else str(column.dtype),
+            column.dtype.type.simpleString()
+            if hasattr(column.dtype.type, "simpleString")
+            else str(column.dtype),
             description=column.description,
         )
         for name, column in schema.columns.items()
@@ -344,7 +370,10 @@ def column_lineage(write: Write, reads: dict[str, Read]) -> dict[str, dg.TableCo
     if not write.lineage:
         return {}
     deps = {
-        column: [dg.TableColumnDep(asset_key=dg.AssetKey(reads[name].table.key), column_name=c) for name, c in sources]
+        column: [
+            dg.TableColumnDep(asset_key=dg.AssetKey(reads[name].table.key), column_name=c)
+            for name, c in sources
+        ]
         for column, sources in write.lineage.items()
     }
     return {"dagster/column_lineage": dg.TableColumnLineage(deps)}
@@ -466,16 +495,21 @@ def _failure_detail(check: dg.AssetCheckResult, limit: int = 5) -> str:
     items = getattr(failures, "value", failures) or []
     if not isinstance(items, list):
         return ""
-    shown = [f"{f.get('column')}: {f.get('check')} ({f.get('reason')})" for f in items[:limit] if isinstance(f, dict)]
+    shown = [
+        f"{f.get('column')}: {f.get('check')} ({f.get('reason')})"
+        for f in items[:limit]
+        if isinstance(f, dict)
+    ]
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
     return f"{check.check_name}: " + ", ".join(shown) + more if shown else ""
 
 
-def docstring(path: str) -> str:
-    """The docstring of a transform (`module:function`): the asset description analysts read."""
+def docstring(transform: Callable | str) -> str:
+    """The docstring of a transform: the asset description analysts read."""
     from platform_assets.core.execution import load_object
 
-    return inspect.cleandoc(load_object(path).__doc__ or "")
+    fn = load_object(transform) if isinstance(transform, str) else transform
+    return inspect.cleandoc(fn.__doc__ or "")
 
 
 def unique_key_check(output: str, key: Sequence[str], description: str | None = None) -> Check:
@@ -483,29 +517,25 @@ def unique_key_check(output: str, key: Sequence[str], description: str | None = 
     return Check(
         "unique_key",
         output,
-        "platform_assets.core.checks:unique_key",
+        shared_checks.unique_key,
         description or f"One row per {' + '.join(key)}.",
         blocking=True,
         params={"output": output, "columns": list(key)},
     )
 
 
-def _camel(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_"))
-
-
 def silver_asset(
     source: Source,
     *,
-    package: str,
+    transform: Callable,
+    contract: type,
     reads: dict[str, Read],
     key: Sequence[str],
     partitioned: bool = True,
     checks: Sequence[Check] = (),
 ) -> dg.AssetsDefinition:
-    """Silver table of a landing source and its quarantine: transform `<package>.transforms:silver_<source>`,
-    contract `<package>.checks:Silver<Source>`, one row per `key`."""
-    transform = f"{package}.transforms:silver_{source.name}"
+    """Silver table of a landing source and its quarantine, computed by `transform` and guarded by
+    `contract` (a pandera model), one row per `key`."""
     return spark_asset(
         name=f"silver_{source.domain}_{source.name}",
         group=source.domain,
@@ -513,10 +543,7 @@ def silver_asset(
         reads=reads,
         writes={
             "silver": Write(
-                TableRef("silver", source.domain, source.name),
-                docstring(transform),
-                f"{package}.checks:Silver{_camel(source.name)}",
-                partitioned,
+                TableRef("silver", source.domain, source.name), docstring(transform), contract, partitioned
             ),
             "quarantine": quarantine_write(source),
         },
@@ -533,19 +560,18 @@ def silver_asset(
 
 def gold_asset(
     domain: str,
-    name: str,
     *,
-    package: str,
+    transform: Callable,
+    contract: type,
     reads: dict[str, Read],
-    contract: str,
     key: Sequence[str],
     partitioned: bool = True,
     checks: Sequence[Check] = (),
     lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> dg.AssetsDefinition:
-    """Gold table `name`: transform `<package>.transforms:<name>`, contract `<package>.checks:<contract>`,
-    `lineage` its column lineage (see `Write.lineage`)."""
-    transform = f"{package}.transforms:{name}"
+    """Gold table `gold/<domain>/<transform's name>` computed by `transform`, guarded by `contract` (a
+    pandera model); `lineage` its column lineage (see `Write`)."""
+    name = transform.__name__
     return spark_asset(
         name=f"gold_{domain}_{name}",
         group=domain,
@@ -553,11 +579,7 @@ def gold_asset(
         reads=reads,
         writes={
             "gold": Write(
-                TableRef("gold", domain, name),
-                docstring(transform),
-                f"{package}.checks:{contract}",
-                partitioned,
-                lineage=lineage,
+                TableRef("gold", domain, name), docstring(transform), contract, partitioned, lineage=lineage
             )
         },
         checks=[unique_key_check("gold", key), *checks],

@@ -78,9 +78,7 @@ def sse_kms_key_id() -> str | None:
 def pii_key() -> str:
     key = _env("OMNILAKE_PII_KEY")
     if key is None:
-        warnings.warn(
-            "OMNILAKE_PII_KEY is not set: tokenising with the fixed development key", stacklevel=2
-        )
+        warnings.warn("OMNILAKE_PII_KEY is not set: tokenising with the fixed development key", stacklevel=2)
         return DEV_PII_KEY
     return key
 

@@ -49,13 +49,17 @@ class Failure:
 
 @dataclass
 class ScoreResult:
-    rows: list[dict] = field(default_factory=list)  # {conversion_id, session_id, initializer, holder, closer, ihc}
+    rows: list[dict] = field(
+        default_factory=list
+    )  # {conversion_id, session_id, initializer, holder, closer, ihc}
     failures: dict[str, Failure] = field(default_factory=dict)  # conv_id -> why it is unscored
     requests: int = 0
     batches: int = 0
 
 
-def batches(journeys: Sequence[Journey], max_journeys: int, max_sessions: int) -> tuple[list[list[Journey]], list[Journey]]:
+def batches(
+    journeys: Sequence[Journey], max_journeys: int, max_sessions: int
+) -> tuple[list[list[Journey]], list[Journey]]:
     """Greedy batches of whole journeys in order, within both limits; and the journeys too long to send."""
     if max_journeys < 1 or max_sessions < 1:
         raise ValueError("max_journeys and max_sessions must be >= 1")
@@ -226,13 +230,20 @@ class IHCClient:
             except _Retryable as exc:
                 error = str(exc)
                 if attempt < self.max_attempts:
-                    self.log(f"IHC batch of {len(batch)} journeys: {error}; retry {attempt}/{self.max_attempts - 1}")
+                    self.log(
+                        f"IHC batch of {len(batch)} journeys: {error}; retry {attempt}/{self.max_attempts - 1}"
+                    )
                     self._sleep(attempt, exc.wait)
                 continue
             return self._read(payload, conv_ids, attempt)
-        return [], {c: Failure(f"{error} (gave up after {self.max_attempts} attempts)", self.max_attempts) for c in conv_ids}
+        return [], {
+            c: Failure(f"{error} (gave up after {self.max_attempts} attempts)", self.max_attempts)
+            for c in conv_ids
+        }
 
-    def _read(self, payload: dict, conv_ids: list[str], attempts: int) -> tuple[list[dict], dict[str, Failure]]:
+    def _read(
+        self, payload: dict, conv_ids: list[str], attempts: int
+    ) -> tuple[list[dict], dict[str, Failure]]:
         wanted = set(conv_ids)
         failures: dict[str, Failure] = {}
         for item in payload.get("partialFailureErrors") or []:
@@ -243,7 +254,11 @@ class IHCClient:
             else:
                 message = str(item)
             # A text naming a conversion names it as a whole token: "c1" is not named by "c10 failed".
-            hits = [named] if isinstance(named, str) and named in wanted else [c for c in conv_ids if _names(message, c)]
+            hits = (
+                [named]
+                if isinstance(named, str) and named in wanted
+                else [c for c in conv_ids if _names(message, c)]
+            )
             for c in hits:
                 failures[c] = Failure(f"partial failure: {self._scrub(message)[:300]}", attempts)
         rows: list[dict] = []
@@ -254,7 +269,9 @@ class IHCClient:
             if _valid_row(r):
                 rows.append(r)
             else:  # one bad row makes the conversion's credits unusable, never the whole run
-                failures[conv_id] = Failure(f"malformed row in the API response: {self._scrub(str(r))[:200]}", attempts)
+                failures[conv_id] = Failure(
+                    f"malformed row in the API response: {self._scrub(str(r))[:200]}", attempts
+                )
         rows = [r for r in rows if r["conversion_id"] not in failures]
         scored = {r["conversion_id"] for r in rows}
         for c in conv_ids:
@@ -304,7 +321,9 @@ class IHCResource(dg.ConfigurableResource):
 
     def client(self, log: Callable[[str], None] | None = None) -> IHCClient:
         if not self.conv_type_id:
-            raise dg.Failure("IHC_API_KEY is set but IHC_CONV_TYPE_ID is not: the API needs a conversion type")
+            raise dg.Failure(
+                "IHC_API_KEY is set but IHC_CONV_TYPE_ID is not: the API needs a conversion type"
+            )
         return IHCClient(
             self.api_key or "",
             self.conv_type_id,
@@ -316,7 +335,9 @@ class IHCResource(dg.ConfigurableResource):
             timeout_seconds=self.timeout_seconds,
             backoff_seconds=self.backoff_seconds,
             max_backoff_seconds=self.max_backoff_seconds,
-            redistribution_parameter=json.loads(self.redistribution_parameter) if self.redistribution_parameter else None,
+            redistribution_parameter=json.loads(self.redistribution_parameter)
+            if self.redistribution_parameter
+            else None,
             log=log,
         )
 

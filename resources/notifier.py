@@ -80,7 +80,9 @@ class Notifier(dg.ConfigurableResource):
             raise NotificationError(f"the Slack webhook answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise NotificationError(f"the Slack webhook could not be reached: {type(reason).__name__}") from None
+            raise NotificationError(
+                f"the Slack webhook could not be reached: {type(reason).__name__}"
+            ) from None
         if not 200 <= status < 300:
             raise NotificationError(f"the Slack webhook answered HTTP {status}")
 
@@ -94,6 +96,8 @@ def notifier_from_env() -> Notifier:
         return Notifier(channel="slack", slack_webhook_url=dg.EnvVar("OMNILAKE_SLACK_WEBHOOK_URL"))
     if channel == "sns":
         return Notifier(
-            channel="sns", sns_topic_arn=settings.notify_sns_topic_arn(), endpoint_url=settings.aws_endpoint_url()
+            channel="sns",
+            sns_topic_arn=settings.notify_sns_topic_arn(),
+            endpoint_url=settings.aws_endpoint_url(),
         )
     return Notifier()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field
 
-from platform_assets.restaurants import pii
+from platform_assets.core import pii
 
 
 class PiiVault(dg.ConfigurableResource):

@@ -10,7 +10,7 @@ Out of process, through Dagster Pipes, with classic Spark and the generic entryp
 - `SubprocessEngine` (`subprocess`): spark-submit on this machine, exactly the path Glue and EMR take;
 - `GlueEngine`, `EmrServerlessEngine`, `EmrEngine` (`glue`, `emr-serverless`, `emr`): the entrypoint,
   packaged by `omnilake aws package`, on AWS with Pipes context and messages over S3
-  (platform_assets/aws/runners.py, docs/aws.md).
+  (resources/aws/runners.py, docs/aws.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import os
 import sys
 from importlib import util
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Optional, Union
+from typing import TYPE_CHECKING, ClassVar, Optional
 
 import dagster as dg
 from pydantic import Field
@@ -30,7 +30,7 @@ from platform_assets.core.execution import JobSpec
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
 
-Result = Union[dg.MaterializeResult, dg.AssetCheckResult]
+Result = dg.MaterializeResult | dg.AssetCheckResult
 
 
 class SparkEngine(dg.ConfigurableResource):
@@ -122,7 +122,9 @@ class SubprocessEngine(SparkEngine):
         ]
         env = {"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
         client = dg.PipesSubprocessClient()
-        invocation = client.run(context=context, command=command, extras={SPEC_EXTRA: spec.to_dict()}, env=env)
+        invocation = client.run(
+            context=context, command=command, extras={SPEC_EXTRA: spec.to_dict()}, env=env
+        )
         return list(invocation.get_results())
 
 
@@ -134,15 +136,19 @@ class AwsEngine(SparkEngine):
     artifacts_uri: Optional[str] = Field(
         default=None, description="s3:// folder of the job package printed by `omnilake aws package`"
     )
-    pipes_s3_uri: Optional[str] = Field(default=None, description="s3://bucket/prefix for Pipes context/messages")
+    pipes_s3_uri: Optional[str] = Field(
+        default=None, description="s3://bucket/prefix for Pipes context/messages"
+    )
     sse_kms_key_id: Optional[str] = Field(default=None, description="KMS key for the Pipes objects on S3")
-    role_arn: Optional[str] = Field(default=None, description="IAM role the jobs run as (EMR Serverless execution role)")
+    role_arn: Optional[str] = Field(
+        default=None, description="IAM role the jobs run as (EMR Serverless execution role)"
+    )
     emr_log_uri: Optional[str] = Field(default=None, description="s3:// URI for EMR / EMR Serverless logs")
     poll_interval: float = Field(default=15.0, description="seconds between job status polls")
     message_interval: float = Field(default=10.0, description="seconds between Pipes message downloads")
 
     def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> list[Result]:
-        from platform_assets.aws.runners import run_on_aws
+        from resources.aws.runners import run_on_aws
 
         return run_on_aws(self, context, spec)
 
@@ -158,7 +164,9 @@ class EmrServerlessEngine(AwsEngine):
     """An EMR Serverless job run (release 7.x: Spark 3.5) on an existing application."""
 
     mode: ClassVar[str] = "emr-serverless"
-    emr_serverless_application_id: Optional[str] = Field(default=None, description="EMR Serverless application")
+    emr_serverless_application_id: Optional[str] = Field(
+        default=None, description="EMR Serverless application"
+    )
 
 
 class EmrEngine(AwsEngine):
@@ -170,15 +178,26 @@ class EmrEngine(AwsEngine):
     )
     emr_release_label: str = Field(default="emr-7.10.0", description="release of transient EMR clusters")
     emr_instance_type: str = Field(default="m5.xlarge", description="instance type of transient EMR clusters")
-    emr_instance_profile: str = Field(default="EMR_EC2_DefaultRole", description="EC2 instance profile of EMR")
+    emr_instance_profile: str = Field(
+        default="EMR_EC2_DefaultRole", description="EC2 instance profile of EMR"
+    )
     emr_service_role: str = Field(
-        default="EMR_DefaultRole", description="service role of transient EMR clusters (RunJobFlow ServiceRole)"
+        default="EMR_DefaultRole",
+        description="service role of transient EMR clusters (RunJobFlow ServiceRole)",
     )
 
 
 ENGINES: dict[str, type[SparkEngine]] = {
     e.mode: e
-    for e in (SailEngine, LocalSparkEngine, ConnectEngine, SubprocessEngine, GlueEngine, EmrServerlessEngine, EmrEngine)
+    for e in (
+        SailEngine,
+        LocalSparkEngine,
+        ConnectEngine,
+        SubprocessEngine,
+        GlueEngine,
+        EmrServerlessEngine,
+        EmrEngine,
+    )
 }
 
 
@@ -218,7 +237,9 @@ def dagster_results(result, spec: JobSpec):
             metadata=to_dagster_metadata(check_metadata(outcome)),
         )
     for table, metadata in outputs_metadata(result, spec.lake).items():
-        yield dg.MaterializeResult(asset_key=dg.AssetKey(table.split("/")), metadata=to_dagster_metadata(metadata))
+        yield dg.MaterializeResult(
+            asset_key=dg.AssetKey(table.split("/")), metadata=to_dagster_metadata(metadata)
+        )
 
 
 def spark_submit() -> str:

@@ -121,14 +121,21 @@ class WarehouseResource(dg.ConfigurableResource):
                 sa.select(sa.func.count()).select_from(staging).where(~sa.exists().where(matches))
             ).scalar_one()
             # WHERE true: SQLite needs it to parse INSERT ... SELECT ... ON CONFLICT.
-            source = sa.select(*[staging.c[c] for c in columns], sa.literal(now, sa.DateTime(timezone=True))).where(
-                sa.true()
-            )
+            source = sa.select(
+                *[staging.c[c] for c in columns], sa.literal(now, sa.DateTime(timezone=True))
+            ).where(sa.true())
             statement = insert(target).from_select([*columns, updated_at], source)
-            changed = sa.or_(*[target.c[c].is_distinct_from(statement.excluded[c]) for c in values]) if values else sa.false()
+            changed = (
+                sa.or_(*[target.c[c].is_distinct_from(statement.excluded[c]) for c in values])
+                if values
+                else sa.false()
+            )
             statement = statement.on_conflict_do_update(
                 index_elements=key,
-                set_={**{c: statement.excluded[c] for c in values}, updated_at: statement.excluded[updated_at]},
+                set_={
+                    **{c: statement.excluded[c] for c in values},
+                    updated_at: statement.excluded[updated_at],
+                },
                 where=changed,
             )
             # RETURNING lists the rows actually inserted or updated (rowcount is not reliable for

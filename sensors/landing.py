@@ -12,10 +12,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from platform_assets.core.conventions import DOMAIN_TAG, RANGE_END_TAG, RANGE_START_TAG
 from platform_assets.core.landing import (
     LandingFile,
     LayoutError,
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
 MAX_FILES_PER_TICK = 1000
 CURSOR_VERSION = 1
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass
@@ -209,7 +208,7 @@ def landing_run_requests(source: Source, job_name: str, scan: ScanResult) -> lis
                 tags={
                     RANGE_START_TAG: start,
                     RANGE_END_TAG: end,
-                    "omnilake/domain": source.domain,
+                    DOMAIN_TAG: source.domain,
                     "omnilake/source": source.name,
                 },
             )
@@ -227,7 +226,7 @@ def _load_cursor(text: str | None) -> dict[str, Any]:
 
 def build_landing_sensor(
     source: Source,
-    job: Union[dg.JobDefinition, UnresolvedAssetJobDefinition],
+    job: dg.JobDefinition | UnresolvedAssetJobDefinition,
     *,
     lookback_days: int = 7,
     minimum_interval_seconds: int = 30,
@@ -246,9 +245,7 @@ def build_landing_sensor(
     )
     def _sensor(context: dg.SensorEvaluationContext, landing: ObjectStoreResource) -> dg.SensorResult:
         store = landing.store()
-        scan = scan_landing(
-            store, source, _load_cursor(context.cursor), lookback_days, max_files_per_tick
-        )
+        scan = scan_landing(store, source, _load_cursor(context.cursor), lookback_days, max_files_per_tick)
         for where, reason in scan.ignored:
             context.log.warning(f"{name}: ignoring {where}: {reason}")
         if scan.capped:

@@ -25,13 +25,12 @@ from typing import Callable, Optional, Sequence
 import dagster as dg
 
 from platform_assets import settings
+from platform_assets.core.conventions import RANGE_END_TAG, RANGE_START_TAG
 from resources.notifier import NotificationError, Notifier
 
 ATTEMPT_TAG = "omnilake/reload_attempt"
 ORIGIN_TAG = "omnilake/reload_of"
 PARTITION_TAG = "dagster/partition"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITION_TAGS = (PARTITION_TAG, RANGE_START_TAG, RANGE_END_TAG)
 RUN_KEY_PREFIX = "omnilake-reload"
 CURSOR_VERSION = 1
@@ -129,7 +128,10 @@ def plan_reloads(
             ),
             limit=10,
         )
-        if any(r.dagster_run.run_id != run.run_id and r.create_timestamp >= record.create_timestamp for r in later):
+        if any(
+            r.dagster_run.run_id != run.run_id and r.create_timestamp >= record.create_timestamp
+            for r in later
+        ):
             continue  # superseded: a later run of the same partitions is in charge
         attempt = int(run.tags.get(ATTEMPT_TAG, "0") or 0)
         label = f"{run.job_name} [{partitions_label(run.tags)}]"
@@ -184,7 +186,9 @@ def _load_notified(cursor: Optional[str]) -> dict[str, float]:
         data = json.loads(cursor)
     except ValueError:
         return {}
-    return dict(data.get("notified", {})) if isinstance(data, dict) and data.get("v") == CURSOR_VERSION else {}
+    return (
+        dict(data.get("notified", {})) if isinstance(data, dict) and data.get("v") == CURSOR_VERSION else {}
+    )
 
 
 def build_reload_sensor(

@@ -83,7 +83,13 @@ def spark():
 def omnilake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh OMNILAKE_HOME (landing, lake, Dagster home) for one test."""
     home = tmp_path / "omnilake"
-    for name in ("OMNILAKE_LANDING", "OMNILAKE_LAKE", "OMNILAKE_SPARK", "OMNILAKE_S3_ENDPOINT_URL", "DAGSTER_HOME"):
+    for name in (
+        "OMNILAKE_LANDING",
+        "OMNILAKE_LAKE",
+        "OMNILAKE_SPARK",
+        "OMNILAKE_S3_ENDPOINT_URL",
+        "DAGSTER_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OMNILAKE_HOME", str(home))
     (home / "landing").mkdir(parents=True)
@@ -205,7 +211,12 @@ def s3_process_endpoint(moto_process_server: str, monkeypatch: pytest.MonkeyPatc
 # Order: the slowest files first, so that under `make test`'s two workers (pytest-xdist, a file per worker)
 # they start at once and the quick files fill in around them, instead of one worker finishing alone.
 # ---------------------------------------------------------------------------------------------------------
-SLOW_FILES = ("test_engine_parity.py", "test_ecommerce_pipeline.py", "test_aws_runners.py", "test_restaurants_pipeline.py")
+SLOW_FILES = (
+    "test_engine_parity.py",
+    "test_ecommerce_pipeline.py",
+    "test_aws_runners.py",
+    "test_restaurants_pipeline.py",
+)
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -221,10 +232,14 @@ def headless_chrome():
     """Headless Chromium through selenium. `make test` sets OMNILAKE_REQUIRE_BROWSER=1 once
     tests/ensure_chromium.sh could install the browser: then a missing piece fails instead of skipping."""
     required = os.environ.get("OMNILAKE_REQUIRE_BROWSER") == "1"
-    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    browser = next(
+        (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+    )
     driver = shutil.which("chromedriver")
     if not (browser and driver):
-        reason = "chromium and chromedriver are not installed (tests/ensure_chromium.sh installs them as root)"
+        reason = (
+            "chromium and chromedriver are not installed (tests/ensure_chromium.sh installs them as root)"
+        )
         pytest.fail(reason) if required else pytest.skip(reason)
     try:
         from selenium import webdriver
@@ -233,7 +248,13 @@ def headless_chrome():
         pytest.fail(reason) if required else pytest.skip(reason)
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(arg)
     chrome = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver), options=options)
     try:

@@ -19,13 +19,27 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 MAX_JOURNEYS, MAX_SESSIONS = 100, 200
-FIELDS = ("conversion_id", "session_id", "timestamp", "channel_label", "holder_engagement", "closer_engagement",
-          "conversion", "impression_interaction")
+FIELDS = (
+    "conversion_id",
+    "session_id",
+    "timestamp",
+    "channel_label",
+    "holder_engagement",
+    "closer_engagement",
+    "conversion",
+    "impression_interaction",
+)
 
 
 class IHCServer:
     def __init__(
-        self, api_key: str, *, faults=(), latency: float = 0.0, timeout_sleep: float = 1.0, retry_after: str = "1",
+        self,
+        api_key: str,
+        *,
+        faults=(),
+        latency: float = 0.0,
+        timeout_sleep: float = 1.0,
+        retry_after: str = "1",
         recorded: dict[str, list[dict]] | None = None,
     ):
         self.api_key = api_key
@@ -57,7 +71,9 @@ class IHCServer:
 
     def scored_conversions(self) -> list[str]:
         """Conversion ids of every request answered with scores (200/206), in request order."""
-        return [c for r in self.requests if r["status"] in (200, 206) and not r.get("late") for c in r["scored"]]
+        return [
+            c for r in self.requests if r["status"] in (200, 206) and not r.get("late") for c in r["scored"]
+        ]
 
     def _next_fault(self):
         with self._lock:
@@ -124,7 +140,9 @@ class IHCServer:
                 record.update(journeys=len(journeys), sessions=len(sessions), conversions=ids)
                 problems = []
                 if len(journeys) > MAX_JOURNEYS or len(sessions) > MAX_SESSIONS:
-                    problems.append(f"batch of {len(journeys)} journeys / {len(sessions)} sessions over the limits")
+                    problems.append(
+                        f"batch of {len(journeys)} journeys / {len(sessions)} sessions over the limits"
+                    )
                 if len(set(ids)) != len(ids):
                     problems.append("a journey is split within the batch")
                 if any([s["conversion"] for s in j] != [0] * (len(j) - 1) + [1] for j in journeys):
@@ -135,7 +153,9 @@ class IHCServer:
                     return self._reply(400, json.dumps({"message": "; ".join(problems)}).encode())
                 if fault == "429":
                     record["status"] = 429
-                    return self._reply(429, b'{"message": "Too Many Requests"}', {"Retry-After": server.retry_after})
+                    return self._reply(
+                        429, b'{"message": "Too Many Requests"}', {"Retry-After": server.retry_after}
+                    )
                 if fault == "500":
                     record["status"] = 500
                     return self._reply(500, b'{"message": "Internal Server Error"}')
@@ -147,9 +167,17 @@ class IHCServer:
                     record["late"] = True
                 failed = {ids[0]} if fault in ("206", "206-text") else set()
                 value = [
-                    {"conversion_id": s["conversion_id"], "session_id": s["session_id"], "initializer": 0.0,
-                     "holder": 0.0, "closer": 0.0, "ihc": round(1 / len(j), 4)}
-                    for j in journeys if j[0]["conversion_id"] not in failed for s in j
+                    {
+                        "conversion_id": s["conversion_id"],
+                        "session_id": s["session_id"],
+                        "initializer": 0.0,
+                        "holder": 0.0,
+                        "closer": 0.0,
+                        "ihc": round(1 / len(j), 4),
+                    }
+                    for j in journeys
+                    if j[0]["conversion_id"] not in failed
+                    for s in j
                 ]
                 if server.recorded is not None:
                     value = [r for c in ids if c not in failed for r in server.recorded.get(c, [])]
@@ -157,7 +185,8 @@ class IHCServer:
                 record["status"] = status
                 record["scored"] = [c for c in ids if c not in failed]
                 errors = [
-                    f"conversion {c} could not be processed" if fault == "206-text"
+                    f"conversion {c} could not be processed"
+                    if fault == "206-text"
                     else {"conversion_id": c, "error": "journey could not be processed"}
                     for c in sorted(failed)
                 ]

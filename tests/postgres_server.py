@@ -44,7 +44,9 @@ def find_bindir() -> Path | None:
         return int(digits or 0)
 
     for path in sorted(candidates, key=version, reverse=True):
-        if os.access(os.path.join(path, "initdb"), os.X_OK) and os.access(os.path.join(path, "pg_ctl"), os.X_OK):
+        if os.access(os.path.join(path, "initdb"), os.X_OK) and os.access(
+            os.path.join(path, "pg_ctl"), os.X_OK
+        ):
             return Path(path)
     return None
 
@@ -54,7 +56,7 @@ def _server_account() -> pwd.struct_passwd | None:
     if os.geteuid() != 0:
         return None
     wanted = os.environ.get("OMNILAKE_PG_TEST_USER")
-    for name in ([wanted] if wanted else ["postgres", DEFAULT_USER]):
+    for name in [wanted] if wanted else ["postgres", DEFAULT_USER]:
         try:
             return pwd.getpwnam(name)
         except KeyError:
@@ -62,10 +64,13 @@ def _server_account() -> pwd.struct_passwd | None:
     name = wanted or DEFAULT_USER
     useradd = shutil.which("useradd")
     if useradd is None:
-        raise Unavailable(f"running as root, no non-root account for PostgreSQL and no useradd to create {name!r}")
+        raise Unavailable(
+            f"running as root, no non-root account for PostgreSQL and no useradd to create {name!r}"
+        )
     subprocess.run(
         [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return pwd.getpwnam(name)
 
@@ -91,8 +96,16 @@ class Server:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.workdir / "data"), "-m", "fast", "-w", "stop",
-                      check=False)
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.workdir / "data"),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+                check=False,
+            )
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -102,7 +115,9 @@ def _as_account(account: pwd.struct_passwd | None, cwd: Path, args: list[str], c
     if account is not None:
         kwargs = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LC_ALL": "C", "TZ": "UTC"}
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=check, timeout=120, **kwargs)
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, check=check, timeout=120, **kwargs
+    )
 
 
 def _watchdog(account: pwd.struct_passwd | None, workdir: Path, bindir: Path) -> None:
@@ -116,8 +131,13 @@ def _watchdog(account: pwd.struct_passwd | None, workdir: Path, bindir: Path) ->
     if account is not None:
         kwargs = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
     subprocess.Popen(
-        ["/bin/sh", "-c", script], cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True, **kwargs,
+        ["/bin/sh", "-c", script],
+        cwd="/",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        **kwargs,
     )
 
 
@@ -139,19 +159,46 @@ def start() -> Server:
         if account is not None:
             for path in (workdir, pwfile):
                 os.chown(path, account.pw_uid, account.pw_gid)
-        _as_account(account, workdir, [
-            str(bindir / "initdb"), "-D", str(workdir / "data"), "-U", DB_USER, "--auth=scram-sha-256",
-            f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C", "--no-sync",
-        ])
+        _as_account(
+            account,
+            workdir,
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(workdir / "data"),
+                "-U",
+                DB_USER,
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+        )
         pwfile.unlink()
         last_error = ""
         for _ in range(3):  # the free port can be taken between choosing and binding it
             port = _free_port()
             options = f"-h 127.0.0.1 -p {port} -k {workdir} -c fsync=off -c full_page_writes=off"
-            started = _as_account(account, workdir, [
-                str(bindir / "pg_ctl"), "-D", str(workdir / "data"), "-l", str(workdir / "server.log"),
-                "-w", "-t", "60", "-o", options, "start",
-            ], check=False)
+            started = _as_account(
+                account,
+                workdir,
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(workdir / "data"),
+                    "-l",
+                    str(workdir / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    options,
+                    "start",
+                ],
+                check=False,
+            )
             if started.returncode == 0:
                 _watchdog(account, workdir, bindir)
                 url = f"postgresql+psycopg://{DB_USER}:{password}@127.0.0.1:{port}/postgres"

@@ -87,8 +87,11 @@ def recount(landing):
                 elif parse_ts(r["event_ts"]).date().isoformat() != folder:
                     bad["event_date_matches_partition"] += 1
                 else:
-                    events[(r["event_id"], folder)] = max(events.get((r["event_id"], folder), (0, {})),
-                                                          (p.stat().st_mtime, r), key=lambda t: t[0])
+                    events[(r["event_id"], folder)] = max(
+                        events.get((r["event_id"], folder), (0, {})),
+                        (p.stat().st_mtime, r),
+                        key=lambda t: t[0],
+                    )
             else:
                 if not (r["sku"] or "").strip():
                     bad["sku_not_null"] += 1
@@ -114,22 +117,37 @@ def test_summary_matches_the_files(landing, recount):
         assert want["clicks"] == sum(r["event_type"] == "click" for r in day_events)
         assert Decimal(want["spend"]) == sum(Decimal(r["cost"]) for r in day_events)
         assert (want["orders"], Decimal(want["revenue"])) == (
-            len(day_orders), sum(Decimal(r["amount"]) for r in day_orders))
+            len(day_orders),
+            sum(Decimal(r["amount"]) for r in day_orders),
+        )
 
 
 def test_realistic_shapes_and_every_defect(landing, recount):
     root, summary = landing
     events, orders, bad, physical, headers = recount
     # each channel in its own export shape; the seed's aliases and missing columns appear
-    assert headers["meta.jsonl"] == ["event_id", "user_id", "campaign_id", "channel", "event_type", "event_ts", "cost"]
-    assert "event_type" not in headers["tiktok_impressions.csv"] and "region" in headers["tiktok_impressions.csv"]
+    assert headers["meta.jsonl"] == [
+        "event_id",
+        "user_id",
+        "campaign_id",
+        "channel",
+        "event_type",
+        "event_ts",
+        "cost",
+    ]
+    assert (
+        "event_type" not in headers["tiktok_impressions.csv"]
+        and "region" in headers["tiktok_impressions.csv"]
+    )
     assert "cost" not in headers["tiktok_clicks.jsonl"]
     rows = [r for _, r in events.values()]
     clicks = [r for r in rows if r["event_type"] == "click"]
     assert 0.004 < len(clicks) / len(rows) < 0.04  # click-through rates of the channels
     by_channel = Counter(r["channel"].lower() for r in rows)
     assert set(by_channel) == {"meta", "google", "tiktok"}
-    cpm = [Decimal(r["cost"]) * 1000 for r in rows if r["event_type"] == "impression" and r["channel"] == "meta"]
+    cpm = [
+        Decimal(r["cost"]) * 1000 for r in rows if r["event_type"] == "impression" and r["channel"] == "meta"
+    ]
     assert Decimal(4) < sum(cpm) / len(cpm) < Decimal(17)  # meta CPMs in USD
     assert all(Decimal(r["cost"]) > 0 for r in clicks if r["channel"] == "google")  # CPC
     assert len({r["campaign_id"] for r in rows}) == len(summary["campaigns"]) == 12

@@ -25,9 +25,7 @@ EVENTS_SCHEMA = (
     "event_id string, user_id string, campaign_id string, channel string, event_type string, "
     "event_ts timestamp, cost decimal(18,6), dt string"
 )
-ORDERS_SCHEMA = (
-    "order_id string, user_id string, order_ts timestamp, sku string, amount decimal(18,2), currency string, dt string"
-)
+ORDERS_SCHEMA = "order_id string, user_id string, order_ts timestamp, sku string, amount decimal(18,2), currency string, dt string"
 
 # (event_id, user_id, campaign_id, channel, event_type, event_ts, cost)
 EVENTS = [
@@ -54,7 +52,15 @@ EVENTS = [
     ("e_m_view", "u_multi", "c_view", "tiktok", "impression", T0 - 3 * HOUR, "0.004"),
     ("e_m_click", "u_multi", "c_b", "google", "click", T0 + HOUR, "1.50"),
     # an order just after midnight: its touch lies in the previous day's partition
-    ("e_prev_day", "u_midnight", "c_view", "tiktok", "impression", T0 - 12 * HOUR - 15 * 60 * SECOND, "0.004"),
+    (
+        "e_prev_day",
+        "u_midnight",
+        "c_view",
+        "tiktok",
+        "impression",
+        T0 - 12 * HOUR - 15 * 60 * SECOND,
+        "0.004",
+    ),
     # an impression that is the touch until a late click arrives (LATE below)
     ("e_l_view", "u_late", "c_view", "tiktok", "impression", T0 - HOUR, "0.004"),
 ]
@@ -114,14 +120,28 @@ def attribution(spark, frames):
 
 
 def touch(row) -> tuple:
-    return row["campaign_id"], row["channel"], row["touch_event_id"], row["touch_type"], row["touch_lag_seconds"]
+    return (
+        row["campaign_id"],
+        row["channel"],
+        row["touch_event_id"],
+        row["touch_type"],
+        row["touch_lag_seconds"],
+    )
 
 
 def test_one_row_per_order_with_the_spec_columns(attribution):
     gold, rows = attribution
     assert gold.columns == [
-        "order_id", "user_id", "order_ts", "amount", "campaign_id", "channel",
-        "touch_event_id", "touch_type", "touch_lag_seconds", "dt",
+        "order_id",
+        "user_id",
+        "order_ts",
+        "amount",
+        "campaign_id",
+        "channel",
+        "touch_event_id",
+        "touch_type",
+        "touch_lag_seconds",
+        "dt",
     ]
     assert sorted(rows) == sorted(o[0] for o in ORDERS)
     assert rows["o_multi_c"]["dt"] == D_NEXT and rows["o_midnight"]["dt"] == D and rows["o_prec"]["dt"] == D
@@ -195,8 +215,16 @@ def roas(spark, frames, attribution):
 def test_campaign_roas_rows_and_formulas(roas):
     gold, rows = roas
     assert gold.columns == [
-        "campaign_id", "channel", "impressions", "clicks", "spend", "attributed_orders", "attributed_revenue",
-        "roas", "cpa", "dt",
+        "campaign_id",
+        "channel",
+        "impressions",
+        "clicks",
+        "spend",
+        "attributed_orders",
+        "attributed_revenue",
+        "roas",
+        "cpa",
+        "dt",
     ]
     # c_view/tiktok impressions on D: e_p_view, e_now, e_m_view, e_l_view (4 x 0.004 = 0.016; e_v1 and
     # e_v1_out are on D-1); orders on D credited to it: o_view1, o_now, o_multi_a, o_midnight
@@ -215,7 +243,11 @@ def test_campaign_roas_rows_and_formulas(roas):
     # c_a/google: two clicks on D (1.10 + 0.90), no order credited: cpa null, roas 0
     c_a = rows[("c_a", "google")]
     assert (c_a["clicks"], c_a["spend"], c_a["attributed_orders"], c_a["attributed_revenue"]) == (
-        2, Decimal("2.000000"), 0, Decimal("0.00"))
+        2,
+        Decimal("2.000000"),
+        0,
+        Decimal("0.00"),
+    )
     assert c_a["cpa"] is None and c_a["roas"] == 0.0
     # c_click/meta: free clicks on D (e_after, e_someone); credited o_prec (100) + o_click7 (70): spend 0
     c_click = rows[("c_click", "meta")]
@@ -225,7 +257,11 @@ def test_campaign_roas_rows_and_formulas(roas):
     # c_late/meta: its click is on D-1, its order on D: a row for the attributed order alone
     c_late = rows[("c_late", "meta")]
     assert (c_late["impressions"], c_late["clicks"], c_late["spend"], c_late["attributed_revenue"]) == (
-        0, 0, Decimal("0"), Decimal("60.00"))
+        0,
+        0,
+        Decimal("0"),
+        Decimal("60.00"),
+    )
 
 
 def test_unattributed_orders_make_one_row_with_null_campaign_and_channel(roas):
@@ -233,7 +269,11 @@ def test_unattributed_orders_make_one_row_with_null_campaign_and_channel(roas):
     # o_outside (5) + o_other (40) + o_none (50)
     row = rows[(None, None)]
     assert (row["attributed_orders"], row["attributed_revenue"], row["spend"], row["roas"]) == (
-        3, Decimal("95.00"), Decimal("0"), None)
+        3,
+        Decimal("95.00"),
+        Decimal("0"),
+        None,
+    )
 
 
 def test_revenue_reconciles_with_silver_orders_and_fails_when_it_does_not(spark, frames, roas):
@@ -245,8 +285,16 @@ def test_revenue_reconciles_with_silver_orders_and_fails_when_it_does_not(spark,
     passed, md = checks.revenue_reconciles({"gold": gold}, {"orders": day_orders}, ctx(spark), output="gold")
     assert passed and md["mismatched_days"] == [] and md["silver_revenue"] == "418.99"
     dropped = gold.where("campaign_id is not null")  # without the unattributed row
-    passed, md = checks.revenue_reconciles({"gold": dropped}, {"orders": day_orders}, ctx(spark), output="gold")
+    passed, md = checks.revenue_reconciles(
+        {"gold": dropped}, {"orders": day_orders}, ctx(spark), output="gold"
+    )
     assert not passed
     assert md["mismatched_days"] == [
-        {"dt": D, "gold_revenue": "323.99", "silver_revenue": "418.99", "gold_orders": "10", "silver_orders": "13"}
+        {
+            "dt": D,
+            "gold_revenue": "323.99",
+            "silver_revenue": "418.99",
+            "gold_orders": "10",
+            "silver_orders": "13",
+        }
     ]

@@ -67,7 +67,10 @@ QUALITY_WARNINGS = (SCHEMA_DRIFT_CHECK, UNPARSED_CHECK, QUARANTINE_SHARE_CHECK)
 
 def evaluations(result) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
     return {
-        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data
+        (
+            e.event_specific_data.asset_key.to_user_string(),
+            e.event_specific_data.check_name,
+        ): e.event_specific_data
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
@@ -92,8 +95,13 @@ def independent_attribution(impressions: Path, orders: Path) -> dict:
     by_user = defaultdict(list)
     for e in csv.DictReader(impressions.open()):
         by_user[e["user_id"]].append((ts(e["timestamp"]), e["event_id"], e["campaign_id"]))
-    out = {"orders": 0, "attributed": 0, "revenue": Decimal(0), "attributed_revenue": Decimal(0),
-           "by_campaign": defaultdict(lambda: [0, Decimal(0)])}
+    out = {
+        "orders": 0,
+        "attributed": 0,
+        "revenue": Decimal(0),
+        "attributed_revenue": Decimal(0),
+        "by_campaign": defaultdict(lambda: [0, Decimal(0)]),
+    }
     for o in csv.DictReader(orders.open()):
         at, amount = ts(o["timestamp"]), Decimal(o["amount"])
         out["orders"] += 1
@@ -177,7 +185,8 @@ def test_a_late_ad_event_updates_campaign_roas_for_its_day_and_exactly_the_days_
         quarantine = lake.read_arrow(f"quarantine/ad_attribution/{table}").column("_rules_failed").to_pylist()
         assert sum(rules != [SUPERSEDED] for rules in quarantine) == expected["quarantine"][table], table
         assert lake.read_arrow(f"bronze/ad_attribution/{table}").num_rows == (
-            lake.read_arrow(f"silver/ad_attribution/{table}").num_rows + len(quarantine))
+            lake.read_arrow(f"silver/ad_attribution/{table}").num_rows + len(quarantine)
+        )
 
     resources = {"landing": ObjectStoreResource(root=str(home / "landing"))}
     sensor = defs.resolve_sensor_def("ad_attribution_ad_events_landing")
@@ -214,10 +223,17 @@ def test_a_late_ad_event_updates_campaign_roas_for_its_day_and_exactly_the_days_
         "gold/ad_attribution/order_attribution": {D},
         "gold/ad_attribution/campaign_roas": {D},
     }
-    roas = {(r["dt"], r["campaign_id"]): r for r in lake.read_arrow("gold/ad_attribution/campaign_roas").to_pylist()}
+    roas = {
+        (r["dt"], r["campaign_id"]): r
+        for r in lake.read_arrow("gold/ad_attribution/campaign_roas").to_pylist()
+    }
     late_row = roas[(D, "cmp_late")]
     assert (late_row["channel"], late_row["clicks"], late_row["spend"], late_row["attributed_orders"]) == (
-        "meta", 1, Decimal("0.5"), 0)
+        "meta",
+        1,
+        Decimal("0.5"),
+        0,
+    )
     assert (D1, "cmp_late") not in roas  # not yet: D+1 is the automation's business
 
     # The gold assets' automation condition asks for the days after D that the click can touch and that
@@ -236,11 +252,19 @@ def test_a_late_ad_event_updates_campaign_roas_for_its_day_and_exactly_the_days_
         "gold/ad_attribution/campaign_roas": {D1, D2},
     }
     assert all(checks_of(refresh).values()), checks_of(refresh)
-    attribution = {r["order_id"]: r for r in lake.read_arrow("gold/ad_attribution/order_attribution").to_pylist()}
+    attribution = {
+        r["order_id"]: r for r in lake.read_arrow("gold/ad_attribution/order_attribution").to_pylist()
+    }
     touched = attribution[target["order_id"]]
     assert (touched["campaign_id"], touched["touch_event_id"], touched["touch_type"]) == (
-        "cmp_late", "evt_late_1", "click")
-    roas = {(r["dt"], r["campaign_id"]): r for r in lake.read_arrow("gold/ad_attribution/campaign_roas").to_pylist()}
+        "cmp_late",
+        "evt_late_1",
+        "click",
+    )
+    roas = {
+        (r["dt"], r["campaign_id"]): r
+        for r in lake.read_arrow("gold/ad_attribution/campaign_roas").to_pylist()
+    }
     credited = [r for r in attribution.values() if r["campaign_id"] == "cmp_late"]
     for day in (D1, D2):
         on_day = [r for r in credited if r["dt"] == day]
@@ -251,4 +275,7 @@ def test_a_late_ad_event_updates_campaign_roas_for_its_day_and_exactly_the_days_
     assert roas[(D1, "cmp_late")]["attributed_orders"] >= 1
 
     # Handled: the next evaluation asks for nothing.
-    assert dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=after.cursor).total_requested == 0
+    assert (
+        dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=after.cursor).total_requested
+        == 0
+    )

@@ -50,8 +50,15 @@ def test_seed_shaped_impressions_load_through_the_aliases(tmp_path):
         AD_EVENTS,
     )
     assert rows == [
-        {"event_id": "evt_0", "user_id": "u_103", "campaign_id": "cmp_4", "channel": "Meta_Ads",
-         "event_type": "impression", "event_ts": "2025-03-09 23:20:17.890974", "cost": "0"}
+        {
+            "event_id": "evt_0",
+            "user_id": "u_103",
+            "campaign_id": "cmp_4",
+            "channel": "Meta_Ads",
+            "event_type": "impression",
+            "event_ts": "2025-03-09 23:20:17.890974",
+            "cost": "0",
+        }
     ]
 
 
@@ -77,8 +84,16 @@ def test_seed_shaped_orders_load_through_the_timestamp_alias(tmp_path):
         "order_id,user_id,amount,timestamp,currency,sku\nord_0,u_355,146,2025-03-09 23:29:24.910074,USD,sku_104\n",
         ORDERS,
     )
-    assert rows == [{"order_id": "ord_0", "user_id": "u_355", "order_ts": "2025-03-09 23:29:24.910074",
-                     "sku": "sku_104", "amount": "146", "currency": "USD"}]
+    assert rows == [
+        {
+            "order_id": "ord_0",
+            "user_id": "u_355",
+            "order_ts": "2025-03-09 23:29:24.910074",
+            "sku": "sku_104",
+            "amount": "146",
+            "currency": "USD",
+        }
+    ]
 
 
 # ------------------------------------------------------------------ silver (Spark)
@@ -90,11 +105,21 @@ def bronze(spark, source: Source, rows: list[dict]):
 
     schema = T.StructType(
         [T.StructField(c, T.StringType()) for c in source.columns]
-        + [T.StructField("_source_file", T.StringType()), T.StructField("_row", T.LongType()),
-           T.StructField("_ingested_at", T.TimestampType()), T.StructField("dt", T.StringType())]
+        + [
+            T.StructField("_source_file", T.StringType()),
+            T.StructField("_row", T.LongType()),
+            T.StructField("_ingested_at", T.TimestampType()),
+            T.StructField("dt", T.StringType()),
+        ]
     )
     data = [
-        (*[r.get(c) for c in source.columns], r.get("_source_file", "f1.csv"), i, r.get("_ingested_at", T0), DT)
+        (
+            *[r.get(c) for c in source.columns],
+            r.get("_source_file", "f1.csv"),
+            i,
+            r.get("_ingested_at", T0),
+            DT,
+        )
         for i, r in enumerate(rows, start=1)
     ]
     return spark.createDataFrame(data, schema)
@@ -110,8 +135,16 @@ def split(spark, fn, model, source, rows):
 
 
 def event(event_id, **kw):
-    return {"event_id": event_id, "user_id": "u1", "campaign_id": "c1", "channel": "meta",
-            "event_type": "impression", "event_ts": f"{DT}T10:00:00Z", "cost": "0.0045", **kw}
+    return {
+        "event_id": event_id,
+        "user_id": "u1",
+        "campaign_id": "c1",
+        "channel": "meta",
+        "event_type": "impression",
+        "event_ts": f"{DT}T10:00:00Z",
+        "cost": "0.0045",
+        **kw,
+    }
 
 
 EVENT_ROWS = [
@@ -143,7 +176,10 @@ def test_ad_events_are_typed_and_normalised(events):
     assert silver["ok_offset"]["event_ts"].replace(tzinfo=timezone.utc) == utc("2025-03-09T23:00:00.500000")
     assert silver["ok_offset"]["cost"] == Decimal("0.004500") and silver["ok_offset"]["dt"] == DT
     assert (silver["ok_norm"]["channel"], silver["ok_norm"]["event_type"], silver["ok_norm"]["cost"]) == (
-        "tiktok", "click", Decimal("0"))
+        "tiktok",
+        "click",
+        Decimal("0"),
+    )
     # a re-delivered event counts once: the later delivery wins
     assert silver["dup"]["cost"] == Decimal("0.002000") and silver["dup"]["_source_file"] == "f2.jsonl"
 
@@ -167,8 +203,15 @@ def test_ad_event_rules(events):
 
 
 def order(order_id, **kw):
-    return {"order_id": order_id, "user_id": "u1", "order_ts": "2025-03-09 20:46:25.123456", "sku": "sku_1",
-            "amount": "146", "currency": "USD", **kw}
+    return {
+        "order_id": order_id,
+        "user_id": "u1",
+        "order_ts": "2025-03-09 20:46:25.123456",
+        "sku": "sku_1",
+        "amount": "146",
+        "currency": "USD",
+        **kw,
+    }
 
 
 ORDER_ROWS = [

@@ -12,8 +12,9 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from platform_assets.aws import catalog, packaging
+from platform_assets.aws import catalog
 from platform_assets.core.lake import TableRef
+from resources.aws import packaging
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 
@@ -39,7 +40,9 @@ def sales(dts: list[str], base: int = 0) -> pa.Table:
             "dt": [d for d, _ in rows],
             "orders": pa.array([base + i for _, i in rows], pa.int64()),
             "revenue": pa.array([1.5 * (base + i) for _, i in rows], pa.float64()),
-            "at": pa.array([datetime(2025, 4, 1, tzinfo=timezone.utc)] * len(rows), pa.timestamp("us", tz="UTC")),
+            "at": pa.array(
+                [datetime(2025, 4, 1, tzinfo=timezone.utc)] * len(rows), pa.timestamp("us", tz="UTC")
+            ),
         }
     )
 
@@ -59,13 +62,17 @@ def test_two_writers_at_the_same_version_both_commit_without_losing_rows(s3_proc
 
     resource = LakeResource(root=f"s3://{bucket}/lake", endpoint_url=s3_process_endpoint)
     lake = resource.lake()
-    start = lake.write_arrow(sales(["2025-04-01", "2025-04-02"]), GOLD, ["2025-04-01", "2025-04-02"], partitioned=True)
+    start = lake.write_arrow(
+        sales(["2025-04-01", "2025-04-02"]), GOLD, ["2025-04-01", "2025-04-02"], partitioned=True
+    )
     uri, options = lake.uri(GOLD), resource.storage_options()
     first, second = DeltaTable(uri, storage_options=options), DeltaTable(uri, storage_options=options)
     assert first.version() == second.version() == start.version
 
     write_deltalake(first, sales(["2025-04-01"], base=10), mode="overwrite", predicate="dt IN ('2025-04-01')")
-    write_deltalake(second, sales(["2025-04-02"], base=20), mode="overwrite", predicate="dt IN ('2025-04-02')")
+    write_deltalake(
+        second, sales(["2025-04-02"], base=20), mode="overwrite", predicate="dt IN ('2025-04-02')"
+    )
 
     final = DeltaTable(uri, storage_options=options)
     assert final.version() == start.version + 2
@@ -79,20 +86,28 @@ def test_two_writers_at_the_same_version_both_commit_without_losing_rows(s3_proc
     third, fourth = DeltaTable(uri, storage_options=options), DeltaTable(uri, storage_options=options)
     write_deltalake(third, sales(["2025-04-01"], base=30), mode="overwrite", predicate="dt IN ('2025-04-01')")
     with pytest.raises(CommitFailedError, match="concurrent"):
-        write_deltalake(fourth, sales(["2025-04-01"], base=40), mode="overwrite", predicate="dt IN ('2025-04-01')")
+        write_deltalake(
+            fourth, sales(["2025-04-01"], base=40), mode="overwrite", predicate="dt IN ('2025-04-01')"
+        )
     assert DeltaTable(uri, storage_options=options).version() == start.version + 3
     assert lake.read_arrow(GOLD, ["2025-04-01"])["orders"].to_pylist() == [30, 31, 32]
 
 
-def test_delta_on_s3_reads_back_and_every_object_uses_sse_kms(s3_process_endpoint, bucket, kms_key, spark, tmp_path):
+def test_delta_on_s3_reads_back_and_every_object_uses_sse_kms(
+    s3_process_endpoint, bucket, kms_key, spark, tmp_path
+):
     s3 = boto3.client("s3", endpoint_url=s3_process_endpoint)
-    resource = LakeResource(root=f"s3://{bucket}/lake", endpoint_url=s3_process_endpoint, sse_kms_key_id=kms_key)
+    resource = LakeResource(
+        root=f"s3://{bucket}/lake", endpoint_url=s3_process_endpoint, sse_kms_key_id=kms_key
+    )
     options = resource.storage_options()
     # Safe concurrent commits: conditional puts, never the unsafe rename.
     assert options["AWS_CONDITIONAL_PUT"] == "etag" and "AWS_S3_ALLOW_UNSAFE_RENAME" not in options
     lake = resource.lake()
 
-    first = lake.write_arrow(sales(["2025-04-01", "2025-04-02"]), GOLD, ["2025-04-01", "2025-04-02"], partitioned=True)
+    first = lake.write_arrow(
+        sales(["2025-04-01", "2025-04-02"]), GOLD, ["2025-04-01", "2025-04-02"], partitioned=True
+    )
     again = lake.write_arrow(sales(["2025-04-02"], base=10), GOLD, ["2025-04-02"], partitioned=True)
     assert (first.version, again.version) == (0, 1)
     back = lake.read_arrow(GOLD).sort_by([("dt", "ascending"), ("orders", "ascending")])
@@ -107,14 +122,23 @@ def test_delta_on_s3_reads_back_and_every_object_uses_sse_kms(s3_process_endpoin
     ref = TableRef("silver", "shop", "orders")
     written = lake.write(df, ref, ["2025-04-03"], partitioned=True)
     assert written.rows == 3 and written.rows_by_dt == {"2025-04-03": 3}
-    assert sorted(lake.read(spark, ref).collect()) == sorted(df.select(*lake.arrow_schema(ref).names).collect())
+    assert sorted(lake.read(spark, ref).collect()) == sorted(
+        df.select(*lake.arrow_schema(ref).names).collect()
+    )
 
     # Landing writes and the job package land in the same bucket with the same key.
-    landing = ObjectStoreResource(root=f"s3://{bucket}/landing", endpoint_url=s3_process_endpoint, sse_kms_key_id=kms_key)
+    landing = ObjectStoreResource(
+        root=f"s3://{bucket}/landing", endpoint_url=s3_process_endpoint, sse_kms_key_id=kms_key
+    )
     landing.store().write_bytes("shop/orders/2025-04-01/orders.csv", b"order_id\n1\n")
     wheel = tmp_path / "omnilake-0.0.0-py3-none-any.whl"
     _tiny_wheel(wheel)
-    packaging.package(f"s3://{bucket}/packages", s3=boto3.client("s3", endpoint_url=s3_process_endpoint), sse_kms_key_id=kms_key, wheel=wheel)
+    packaging.package(
+        f"s3://{bucket}/packages",
+        s3=boto3.client("s3", endpoint_url=s3_process_endpoint),
+        sse_kms_key_id=kms_key,
+        wheel=wheel,
+    )
 
     keys = every_key(s3, bucket)
     kinds = {
@@ -137,7 +161,9 @@ def _tiny_wheel(path) -> None:
         zf.writestr("omnilake_probe/__init__.py", "VALUE = 1\n")
 
 
-def test_package_builds_the_wheel_and_is_idempotent(s3_process_endpoint, bucket, monkeypatch, capsys, tmp_path):
+def test_package_builds_the_wheel_and_is_idempotent(
+    s3_process_endpoint, bucket, monkeypatch, capsys, tmp_path
+):
     from platform_assets.cli import main
 
     monkeypatch.setenv("OMNILAKE_S3_ENDPOINT_URL", s3_process_endpoint)
@@ -152,7 +178,12 @@ def test_package_builds_the_wheel_and_is_idempotent(s3_process_endpoint, bucket,
     s3 = boto3.client("s3", endpoint_url=s3_process_endpoint)
     digest = uri.rsplit("/", 1)[1]
     keys = sorted(k.rsplit("/", 1)[1] for k in every_key(s3, bucket))
-    assert keys == ["entrypoint.py", "manifest.json", "omnilake-0.1.0-py3-none-any.whl", "omnilake-0.1.0-py3-none-any.zip"]
+    assert keys == [
+        "entrypoint.py",
+        "manifest.json",
+        "omnilake-0.1.0-py3-none-any.whl",
+        "omnilake-0.1.0-py3-none-any.zip",
+    ]
     manifest = json.loads(s3.get_object(Bucket=bucket, Key=f"pkg/{digest}/manifest.json")["Body"].read())
     assert manifest["entrypoint"] == f"{uri}/entrypoint.py" and manifest["wheel"].endswith(".whl")
     assert any(r.startswith("deltalake==") for r in manifest["requirements"])
@@ -180,7 +211,12 @@ def test_package_builds_the_wheel_and_is_idempotent(s3_process_endpoint, bucket,
     again = packaging.package(f"s3://{bucket}/pkg", s3=s3, wheel=wheel_path)
     assert again.package.uri == uri and not again.uploaded
     glue = boto3.client("glue", endpoint_url=s3_process_endpoint)
-    assert packaging.ensure_glue_job(glue, "omnilake", packaging.glue_job_definition(again.package, role_arn=role)) == "unchanged"
+    assert (
+        packaging.ensure_glue_job(
+            glue, "omnilake", packaging.glue_job_definition(again.package, role_arn=role)
+        )
+        == "unchanged"
+    )
     assert len(every_key(s3, bucket)) == 4
     # --bucket/--prefix is the same as the URI form.
     assert main(["aws", "package", "--bucket", bucket, "--prefix", "pkg"]) == 0
@@ -194,7 +230,9 @@ def test_gold_tables_are_registered_in_the_glue_catalog(s3_process_endpoint, buc
     lake.write_arrow(sales(["2025-04-01"]), GOLD, ["2025-04-01"], partitioned=True)
     summary = TableRef("gold", "shop", "summary")
     lake.write_arrow(
-        pa.table({"user_id": pa.array([1, 2], pa.int64()), "tags": pa.array([["a"], []], pa.list_(pa.string()))}),
+        pa.table(
+            {"user_id": pa.array([1, 2], pa.int64()), "tags": pa.array([["a"], []], pa.list_(pa.string()))}
+        ),
         summary,
         None,
         partitioned=False,
@@ -202,7 +240,11 @@ def test_gold_tables_are_registered_in_the_glue_catalog(s3_process_endpoint, buc
     pending = TableRef("gold", "shop", "not_yet")
     asset = catalog.glue_catalog_asset("shop", [GOLD, summary, pending])
     assert asset.key == dg.AssetKey(["catalog", "shop", "glue"])
-    assert {k.to_user_string() for k in asset.dependency_keys} == {"gold/shop/daily_sales", "gold/shop/summary", "gold/shop/not_yet"}
+    assert {k.to_user_string() for k in asset.dependency_keys} == {
+        "gold/shop/daily_sales",
+        "gold/shop/summary",
+        "gold/shop/not_yet",
+    }
     glue_resource = catalog.GlueCatalogResource(endpoint_url=s3_process_endpoint, region="us-east-1")
     resources = {"lake": lake_resource, "glue_catalog": glue_resource}
 
@@ -238,10 +280,20 @@ def test_gold_tables_are_registered_in_the_glue_catalog(s3_process_endpoint, buc
     # A new commit, registered again: updated in place, not duplicated.
     lake.write_arrow(sales(["2025-04-02"]), GOLD, ["2025-04-02"], partitioned=True)
     again = dg.materialize([asset], resources=resources)
-    assert again.asset_materializations_for_node(asset.op.name)[0].metadata["tables"].value["daily_sales"]["action"] == "updated"
+    assert (
+        again.asset_materializations_for_node(asset.op.name)[0]
+        .metadata["tables"]
+        .value["daily_sales"]["action"]
+        == "updated"
+    )
     tables = glue.get_tables(DatabaseName="omnilake_shop")["TableList"]
     assert sorted(t["Name"] for t in tables) == ["daily_sales", "summary"]
-    assert glue.get_table(DatabaseName="omnilake_shop", Name="daily_sales")["Table"]["Parameters"]["omnilake.delta_version"] == "1"
+    assert (
+        glue.get_table(DatabaseName="omnilake_shop", Name="daily_sales")["Table"]["Parameters"][
+            "omnilake.delta_version"
+        ]
+        == "1"
+    )
 
 
 def test_catalog_builder_covers_every_domain_with_gold_tables() -> None:

@@ -27,10 +27,10 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from platform_assets.aws import packaging
 from platform_assets.core.lake import Lake
 from platform_assets.core.spark import submit_conf_args
 from platform_assets.ecommerce.sources import ORDERS
+from resources.aws import packaging
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 from resources.spark import SparkEngine, spark_engine, spark_submit
@@ -76,7 +76,9 @@ def aws(s3_endpoint: str, s3_bucket: str, wheel: Path, omnilake_home: Path, monk
             **{c: pa.array(v, pa.string()) for c, v in bronze.items()},
             "_source_file": pa.array(["orders.csv"] * len(rows)),
             "_row": pa.array(range(1, len(rows) + 1), pa.int64()),
-            "_ingested_at": pa.array([datetime(2025, 4, 1, 12, tzinfo=timezone.utc)] * len(rows), pa.timestamp("us", tz="UTC")),
+            "_ingested_at": pa.array(
+                [datetime(2025, 4, 1, 12, tzinfo=timezone.utc)] * len(rows), pa.timestamp("us", tz="UTC")
+            ),
             "dt": pa.array([DT] * len(rows)),
         }
     )
@@ -162,7 +164,9 @@ class FakeCompute(threading.Thread):
         return True
 
     def _emr_serverless(self) -> bool:
-        runs = [r for rs in backend("emr-serverless").job_runs.values() for r in rs if r.id not in self.before]
+        runs = [
+            r for rs in backend("emr-serverless").job_runs.values() for r in rs if r.id not in self.before
+        ]
         if not runs:
             return False
         run = runs[0]
@@ -262,8 +266,15 @@ class FakeCompute(threading.Thread):
             f"spark.pyspark.driver.python={sys.executable}",
             *local,
         ]
-        run_env = {**os.environ, **env, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
-        proc = subprocess.run(command, env=run_env, capture_output=True, text=True, cwd=self.workdir, timeout=240)
+        run_env = {
+            **os.environ,
+            **env,
+            "PYSPARK_PYTHON": sys.executable,
+            "PYSPARK_DRIVER_PYTHON": sys.executable,
+        }
+        proc = subprocess.run(
+            command, env=run_env, capture_output=True, text=True, cwd=self.workdir, timeout=240
+        )
         self.log = proc.stdout[-4000:] + proc.stderr[-4000:]
         return proc.returncode == 0
 
@@ -321,14 +332,20 @@ def prepare(mode: str, aws: dict, **settings) -> SparkEngine:
         cluster = boto3.client("emr", endpoint_url=aws["endpoint"]).run_job_flow(
             Name="omnilake-shared",
             ReleaseLabel="emr-7.5.0",
-            Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+            Instances={
+                "MasterInstanceType": "m5.xlarge",
+                "InstanceCount": 1,
+                "KeepJobFlowAliveWhenNoSteps": True,
+            },
             JobFlowRole="EMR_EC2_DefaultRole",
             ServiceRole="EMR_DefaultRole",
         )
         return spark_engine("emr", emr_cluster_id=cluster["JobFlowId"], **aws["runner"], **extra)
     elif mode == "emr-serverless":
         client = boto3.client("emr-serverless", endpoint_url=aws["endpoint"])
-        app = client.create_application(name=f"omnilake-{uuid.uuid4().hex[:6]}", releaseLabel="emr-7.5.0", type="SPARK")
+        app = client.create_application(
+            name=f"omnilake-{uuid.uuid4().hex[:6]}", releaseLabel="emr-7.5.0", type="SPARK"
+        )
         extra["emr_serverless_application_id"] = app["applicationId"]
     return spark_engine(mode, **aws["runner"], **extra)
 
@@ -353,7 +370,7 @@ def failure_message(result) -> str:
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert failures, "the step did not fail"
     error = failures[0].step_failure_data.error
-    return error.message + "".join((error.cause.message if error.cause else "", ))
+    return error.message + "".join((error.cause.message if error.cause else "",))
 
 
 MODES = ["glue", "emr-serverless", "emr", "emr-step"]
@@ -386,7 +403,10 @@ def test_runs_the_packaged_entrypoint_and_materializes(mode, aws, moto_modes):
         assert args[-4] == "--dagster-pipes-context" and args[-2] == "--dagster-pipes-messages"
 
     # The entrypoint's metadata, reported through Pipes over S3.
-    mats = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node(asset.op.name)}
+    mats = {
+        m.asset_key.to_user_string(): m.metadata
+        for m in result.asset_materializations_for_node(asset.op.name)
+    }
     silver, quarantine = mats["silver/ecommerce/orders"], mats["quarantine/ecommerce/orders"]
     assert silver["dagster/row_count"].value == 3 and quarantine["dagster/row_count"].value == 1
     assert silver["delta_version"].value == 0
@@ -394,7 +414,11 @@ def test_runs_the_packaged_entrypoint_and_materializes(mode, aws, moto_modes):
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     # 1 order of 4 quarantined: above the 5% share, a warning; every other check passes.
     share = evaluations.pop("quarantine_share")
-    assert not share.passed and share.severity == dg.AssetCheckSeverity.WARN and share.metadata["share"].value == 0.25
+    assert (
+        not share.passed
+        and share.severity == dg.AssetCheckSeverity.WARN
+        and share.metadata["share"].value == 0.25
+    )
     assert evaluations and all(e.passed for e in evaluations.values()), evaluations
     # ...and the tables are really committed.
     assert Lake(aws["lake"].root).read_arrow("silver/ecommerce/orders").num_rows == 3
@@ -456,23 +480,26 @@ def test_missing_settings_fail_clearly(aws):
 
 
 def test_submit_parameters_put_the_driver_where_the_deps_archive_is(aws):
-    from platform_assets.aws.runners import emr_step_args, spark_submit_parameters, submit_parameters_string
+    from resources.aws.runners import emr_step_args, spark_submit_parameters, submit_parameters_string
 
     pkg = aws["package"]
     archive = f"spark.archives={pkg.deps_archive}#environment"
     serverless = submit_parameters_string(spark_submit_parameters(pkg, {"spark.executor.cores": "2"}))
     # A plain space join: '#' stays bare (shlex quoting would hand EMR Serverless a quoted value).
     assert serverless.split(" ")[:2] == ["--py-files", pkg.python_path] and f"--conf {archive}" in serverless
-    assert "'" not in serverless and "spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python" in serverless
+    assert (
+        "'" not in serverless
+        and "spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python" in serverless
+    )
     assert "--conf spark.executor.cores=2" in serverless and "appMasterEnv" not in serverless
     step = emr_step_args(pkg)
     assert step[:3] == ["spark-submit", "--deploy-mode", "cluster"] and step[-1] == pkg.entrypoint
     assert archive in step and "spark.yarn.appMasterEnv.PYSPARK_PYTHON=./environment/bin/python" in step
     assert "spark.executorEnv.PYSPARK_PYTHON=./environment/bin/python" in step
     assert not any("emr-serverless" in a for a in step)
-    assert packaging.job_parameters(pkg)["emr-serverless"]["sparkSubmitParameters"] == submit_parameters_string(
-        spark_submit_parameters(pkg)
-    )
+    assert packaging.job_parameters(pkg)["emr-serverless"][
+        "sparkSubmitParameters"
+    ] == submit_parameters_string(spark_submit_parameters(pkg))
     for bad in ("spark.driver.extraJavaOptions=-Da=1 -Db=2", ""):
         with pytest.raises(ValueError, match="whitespace"):
             submit_parameters_string(["--conf", bad])
@@ -496,7 +523,7 @@ def test_emr_modes_without_a_deps_archive_fail_early(mode, aws, wheel, moto_mode
 
 def test_glue_job_updates_keep_its_settings_and_a_stale_script_fails_clearly(aws):
     """moto has no UpdateJob: the JobUpdate is built from moto's real GetJob answer and checked as a value."""
-    from platform_assets.aws.runners import check_glue_script
+    from resources.aws.runners import check_glue_script
 
     glue = boto3.client("glue", endpoint_url=aws["endpoint"])
     name = f"omnilake-{uuid.uuid4().hex[:6]}"
@@ -522,14 +549,20 @@ def test_glue_job_updates_keep_its_settings_and_a_stale_script_fails_clearly(aws
     assert packaging.job_update(current, kms)["SecurityConfiguration"] == "omnilake-kms-2"
     # A job created from the package passes the check.
     fresh = f"{name}-new"
-    assert packaging.ensure_glue_job(glue, fresh, packaging.glue_job_definition(pkg, role_arn=ROLE)) == "created"
+    assert (
+        packaging.ensure_glue_job(glue, fresh, packaging.glue_job_definition(pkg, role_arn=ROLE)) == "created"
+    )
     check_glue_script(glue, fresh, pkg)
 
 
 def test_service_logs_use_the_kms_key_and_emr_its_own_service_role(aws):
     from types import SimpleNamespace
 
-    from platform_assets.aws.runners import emr_run_job_flow_params, emr_serverless_start_params, glue_arguments
+    from resources.aws.runners import (
+        emr_run_job_flow_params,
+        emr_serverless_start_params,
+        glue_arguments,
+    )
 
     key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234"
     settings = {**aws["runner"], "emr_log_uri": "s3://logs/emr/", "sse_kms_key_id": key}

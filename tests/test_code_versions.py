@@ -41,8 +41,12 @@ def test_changing_a_transform_changes_exactly_its_code_version(tmp_path, monkeyp
         assert before["a"] != before["b"]
         # Same source, same version (it is not a timestamp or a random id).
         assert code_version("versioned_transforms:transform_b", []) == before["b"]
-        module.write_text(textwrap.dedent(MODULE).replace('return {"gold": inputs["x"]}\n\n\ndef transform_b',
-                                                          'return {"gold": inputs["x"].distinct()}\n\n\ndef transform_b'))
+        module.write_text(
+            textwrap.dedent(MODULE).replace(
+                'return {"gold": inputs["x"]}\n\n\ndef transform_b',
+                'return {"gold": inputs["x"].distinct()}\n\n\ndef transform_b',
+            )
+        )
         importlib.reload(mod)
         after = {
             "a": code_version("versioned_transforms:transform_a", ["versioned_transforms:Contract"]),
@@ -52,7 +56,9 @@ def test_changing_a_transform_changes_exactly_its_code_version(tmp_path, monkeyp
         # A changed contract changes the version of the asset it guards.
         module.write_text(textwrap.dedent(MODULE).replace('columns = ("x",)', 'columns = ("x", "y")'))
         importlib.reload(mod)
-        assert code_version("versioned_transforms:transform_a", ["versioned_transforms:Contract"]) != before["a"]
+        assert (
+            code_version("versioned_transforms:transform_a", ["versioned_transforms:Contract"]) != before["a"]
+        )
         assert code_version("versioned_transforms:transform_b", []) == before["b"]
     finally:
         sys.modules.pop("versioned_transforms", None)
@@ -60,12 +66,16 @@ def test_changing_a_transform_changes_exactly_its_code_version(tmp_path, monkeyp
 
 def test_every_spark_asset_has_a_code_version_an_owner_and_domain_tags():
     graph = build_definitions({}).resolve_asset_graph()
-    spark_assets = [graph.get(k) for k in graph.get_all_asset_keys() if "spark" in (graph.get(k).kinds or set())]
+    spark_assets = [
+        graph.get(k) for k in graph.get_all_asset_keys() if "spark" in (graph.get(k).kinds or set())
+    ]
     assert len(spark_assets) > 40
     for node in spark_assets:
         assert node.code_version, node.key
         assert node.owners and node.owners[0].startswith("team:"), node.key
-        assert node.tags.get("domain") == node.group_name and node.tags.get("layer") == node.key.path[0], node.key
+        assert node.tags.get("domain") == node.group_name and node.tags.get("layer") == node.key.path[0], (
+            node.key
+        )
     # Tables computed by the same transform share its version; different transforms differ.
     versions = {tuple(n.key.path): n.code_version for n in spark_assets}
     assert versions[("silver", "ecommerce", "orders")] == versions[("quarantine", "ecommerce", "orders")]

@@ -16,7 +16,10 @@ from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
 from resources.spark import ConnectEngine, SailEngine, engine_from_env
 
-RANGE = {"dagster/asset_partition_range_start": "2025-01-01", "dagster/asset_partition_range_end": "2025-01-02"}
+RANGE = {
+    "dagster/asset_partition_range_start": "2025-01-01",
+    "dagster/asset_partition_range_end": "2025-01-02",
+}
 
 
 @pytest.fixture

@@ -44,11 +44,14 @@ def orders(day: str, users: list[str], extra: str = "") -> list[str]:
 def items(day: str, users: list[str]) -> list[str]:
     header = "id,order_id,user_id,days_since_prior_order,product_id,add_to_cart_order,reordered,order_timestamp,date"
     return [header] + [
-        f"{day}-i{i},{day}-o{i},{u},,p-{1 + i % 2},1,0,{day}T10:0{i % 10}:00,{day}" for i, u in enumerate(users)
+        f"{day}-i{i},{day}-o{i},{u},,p-{1 + i % 2},1,0,{day}T10:0{i % 10}:00,{day}"
+        for i, u in enumerate(users)
     ]
 
 
-def deliver(home: Path, day: str, users: list[str], *, item_users: list[str] | None = None, extra: str = "") -> None:
+def deliver(
+    home: Path, day: str, users: list[str], *, item_users: list[str] | None = None, extra: str = ""
+) -> None:
     land(home, "products", day, PRODUCTS)
     land(home, "orders", day, orders(day, users, extra))
     land(home, "order_items", day, items(day, item_users or users))
@@ -63,7 +66,8 @@ def run(home: Path, start: str, end: str, instance: dg.DagsterInstance | None = 
         }
     )
     return defs.resolve_job_def("ecommerce_job").execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(), tags={RANGE_START: start, RANGE_END: end},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        tags={RANGE_START: start, RANGE_END: end},
         raise_on_error=False,
     )
 
@@ -144,7 +148,9 @@ def test_a_fully_quarantined_delivery_fails_loudly_and_leaves_downstream_as_it_w
     after = {t: lake.delta(t).version() for t in before}
     assert after == before, "nothing of a held day is written, here or downstream"
     history = lake.read_arrow(history_table("ecommerce")).to_pylist()
-    held = [r for r in history if r["run_id"] == result.run_id and r["table_path"] == "silver/ecommerce/orders"]
+    held = [
+        r for r in history if r["run_id"] == result.run_id and r["table_path"] == "silver/ecommerce/orders"
+    ]
     assert held and all(r["held"] for r in held)
 
 
@@ -158,7 +164,10 @@ def test_in_a_range_run_the_failing_day_is_held_and_the_others_are_published(tmp
     env.update(OMNILAKE_HOME=str(home), OMNILAKE_SPARK="sail")
     done = subprocess.run(
         [sys.executable, "-m", "platform_assets.cli", "run", "--domain", "ecommerce"],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode != 0, done.stdout + done.stderr
     assert "held back" in done.stderr and D2 in done.stderr, done.stderr
@@ -167,7 +176,9 @@ def test_in_a_range_run_the_failing_day_is_held_and_the_others_are_published(tmp
     daily = {r["dt"] for r in lake.read_arrow("gold/ecommerce/daily_sales").to_pylist()}
     assert D1 in daily and D2 not in daily
     # Day 1 flowed downstream, to the table built from every day too.
-    assert {r["user_id"] for r in lake.read_arrow("gold/ecommerce/customer_insights").to_pylist()} == set(USERS)
+    assert {r["user_id"] for r in lake.read_arrow("gold/ecommerce/customer_insights").to_pylist()} == set(
+        USERS
+    )
 
 
 def test_a_tenth_quarantined_passes_with_a_warning(tmp_path, spark):
@@ -221,4 +232,10 @@ def test_a_bronze_table_is_reported_stale_after_its_delivery_window():
 
     assert (state(2), state(25), state(31)) == (FreshnessState.PASS, FreshnessState.WARN, FreshnessState.FAIL)
     # A dimension snapshot has no daily expectation.
-    assert build_definitions({}).resolve_asset_graph().get(dg.AssetKey(["bronze", "ecommerce", "products"])).freshness_policy is None
+    assert (
+        build_definitions({})
+        .resolve_asset_graph()
+        .get(dg.AssetKey(["bronze", "ecommerce", "products"]))
+        .freshness_policy
+        is None
+    )

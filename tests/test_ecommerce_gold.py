@@ -19,7 +19,9 @@ pytestmark = pytest.mark.spark
 D1, D2, D3 = "2025-04-01", "2025-04-02", "2025-04-03"
 
 # Keys are identifiers (strings) in silver; the rows below write them as numbers for brevity.
-ORDERS_SCHEMA = "order_id string, user_id string, order_timestamp timestamp, total_amount decimal(18,2), dt string"
+ORDERS_SCHEMA = (
+    "order_id string, user_id string, order_timestamp timestamp, total_amount decimal(18,2), dt string"
+)
 ITEMS_SCHEMA = (
     "id string, order_id string, user_id string, product_id string, days_since_prior_order int, "
     "add_to_cart_order int, reordered int, dt string"
@@ -108,7 +110,9 @@ def test_daily_sales(spark):
             dict(order_id=8, user_id=13, product_id=3, reordered=1, dt=D2),
         ],
     )
-    rows, dtypes, columns = run(spark, transforms.daily_sales, checks.DailySales, orders=orders, order_items=items)
+    rows, dtypes, columns = run(
+        spark, transforms.daily_sales, checks.DailySales, orders=orders, order_items=items
+    )
 
     assert columns == ["orders", "items", "customers", "revenue", "avg_order_value", "reorder_rate", "dt"]
     assert dtypes["revenue"] == dtypes["avg_order_value"] == "decimal(18,2)"
@@ -150,12 +154,22 @@ def test_product_performance(spark):
         ],
     )
     rows, dtypes, columns = run(
-        spark, transforms.product_performance, checks.ProductPerformance, order_items=items,
+        spark,
+        transforms.product_performance,
+        checks.ProductPerformance,
+        order_items=items,
         products=products_frame(spark),
     )
 
     assert columns == [
-        "product_id", "product_name", "department", "units", "orders", "reorder_rate", "avg_add_to_cart_order", "dt"
+        "product_id",
+        "product_name",
+        "department",
+        "units",
+        "orders",
+        "reorder_rate",
+        "avg_add_to_cart_order",
+        "dt",
     ]
     got = {(r["dt"], int(r["product_id"])): r.asDict() for r in rows}
     assert sorted(got) == [(D1, 1), (D1, 2), (D1, 99), (D2, 1)]
@@ -171,8 +185,16 @@ def test_product_performance(spark):
     assert (p2["reorder_rate"], p2["avg_add_to_cart_order"]) == (pytest.approx(0.0), pytest.approx(1.0))
 
     unknown = got[(D1, 99)]
-    assert (unknown["product_name"], unknown["department"], unknown["units"], unknown["orders"]) == (None, None, 1, 1)
-    assert (unknown["reorder_rate"], unknown["avg_add_to_cart_order"]) == (pytest.approx(1.0), pytest.approx(4.0))
+    assert (unknown["product_name"], unknown["department"], unknown["units"], unknown["orders"]) == (
+        None,
+        None,
+        1,
+        1,
+    )
+    assert (unknown["reorder_rate"], unknown["avg_add_to_cart_order"]) == (
+        pytest.approx(1.0),
+        pytest.approx(4.0),
+    )
 
     later = got[(D2, 1)]
     assert (later["units"], later["orders"]) == (1, 1)  # D1's units are not added in
@@ -198,26 +220,47 @@ def test_department_analytics(spark):
         ],
     )
     rows, dtypes, columns = run(
-        spark, transforms.department_analytics, checks.DepartmentAnalytics, order_items=items,
+        spark,
+        transforms.department_analytics,
+        checks.DepartmentAnalytics,
+        order_items=items,
         products=products_frame(spark),
     )
 
-    assert columns == ["department", "units", "orders", "distinct_products", "reorder_rate", "unit_share", "dt"]
+    assert columns == [
+        "department",
+        "units",
+        "orders",
+        "distinct_products",
+        "reorder_rate",
+        "unit_share",
+        "dt",
+    ]
     got = {(r["dt"], r["department"]): r.asDict() for r in rows}
     assert set(got) == {(D1, "produce"), (D1, "bakery"), (D2, "bakery"), (D2, None)}
 
     produce = got[(D1, "produce")]
-    assert (produce["units"], produce["orders"], produce["distinct_products"]) == (3, 2, 2)  # orders {101, 102}
+    assert (produce["units"], produce["orders"], produce["distinct_products"]) == (
+        3,
+        2,
+        2,
+    )  # orders {101, 102}
     assert produce["reorder_rate"] == pytest.approx(2 / 3)  # (1 + 0 + 1) / 3
     assert produce["unit_share"] == pytest.approx(0.75)  # 3 of D1's 4 units
 
     bakery1 = got[(D1, "bakery")]
     assert (bakery1["units"], bakery1["orders"], bakery1["distinct_products"]) == (1, 1, 1)
-    assert (bakery1["reorder_rate"], bakery1["unit_share"]) == (pytest.approx(0.0), pytest.approx(0.25))  # 1 / 4
+    assert (bakery1["reorder_rate"], bakery1["unit_share"]) == (
+        pytest.approx(0.0),
+        pytest.approx(0.25),
+    )  # 1 / 4
 
     bakery2 = got[(D2, "bakery")]
     assert (bakery2["units"], bakery2["orders"], bakery2["distinct_products"]) == (2, 2, 1)
-    assert (bakery2["reorder_rate"], bakery2["unit_share"]) == (pytest.approx(1.0), pytest.approx(2 / 3))  # 2 / 3
+    assert (bakery2["reorder_rate"], bakery2["unit_share"]) == (
+        pytest.approx(1.0),
+        pytest.approx(2 / 3),
+    )  # 2 / 3
 
     unknown = got[(D2, None)]
     assert (unknown["units"], unknown["orders"], unknown["distinct_products"]) == (1, 1, 1)
@@ -263,13 +306,24 @@ def test_customer_insights(spark):
         ],
     )
     rows, dtypes, columns = run(
-        spark, transforms.customer_insights, checks.CustomerInsights, orders=orders, order_items=items,
+        spark,
+        transforms.customer_insights,
+        checks.CustomerInsights,
+        orders=orders,
+        order_items=items,
         products=products_frame(spark),
     )
 
     assert columns == [
-        "user_id", "orders", "total_spent", "avg_order_value", "first_order_date", "last_order_date",
-        "avg_days_since_prior_order", "reorder_rate", "favorite_department",
+        "user_id",
+        "orders",
+        "total_spent",
+        "avg_order_value",
+        "first_order_date",
+        "last_order_date",
+        "avg_days_since_prior_order",
+        "reorder_rate",
+        "favorite_department",
     ]
     assert (dtypes["first_order_date"], dtypes["last_order_date"]) == ("date", "date")
     got = {int(r["user_id"]): r.asDict() for r in rows}
@@ -285,15 +339,27 @@ def test_customer_insights(spark):
     assert u10["favorite_department"] == "bakery"  # 2 = 2 units: 'bakery' < 'produce'
 
     u11 = got[11]
-    assert (u11["orders"], u11["total_spent"], u11["avg_order_value"]) == (1, Decimal("3.00"), Decimal("3.00"))
+    assert (u11["orders"], u11["total_spent"], u11["avg_order_value"]) == (
+        1,
+        Decimal("3.00"),
+        Decimal("3.00"),
+    )
     assert (u11["first_order_date"], u11["last_order_date"]) == (date(2025, 4, 2), date(2025, 4, 2))
     assert u11["avg_days_since_prior_order"] == pytest.approx(6.0)
     assert u11["reorder_rate"] == pytest.approx(0.0)
     assert u11["favorite_department"] is None  # its only product is unknown
 
     u13 = got[13]
-    assert (u13["orders"], u13["total_spent"], u13["avg_order_value"]) == (1, Decimal("0.00"), Decimal("0.00"))
-    assert (u13["avg_days_since_prior_order"], u13["reorder_rate"], u13["favorite_department"]) == (None, None, None)
+    assert (u13["orders"], u13["total_spent"], u13["avg_order_value"]) == (
+        1,
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert (u13["avg_days_since_prior_order"], u13["reorder_rate"], u13["favorite_department"]) == (
+        None,
+        None,
+        None,
+    )
 
     u14 = got[14]
     assert u14["orders"] == 2

@@ -34,7 +34,9 @@ def make_defs(home: Path, mode: str = "sail") -> dg.Definitions:
     )
 
 
-def run_range(defs: dg.Definitions, instance: dg.DagsterInstance, start: str, end: str, job: str = "ecommerce_job"):
+def run_range(
+    defs: dg.Definitions, instance: dg.DagsterInstance, start: str, end: str, job: str = "ecommerce_job"
+):
     result = defs.resolve_job_def(job).execute_in_process(
         instance=instance, tags={RANGE_START: start, RANGE_END: end}, raise_on_error=False
     )
@@ -49,7 +51,12 @@ def snapshot(lake: Lake) -> dict[str, pa.Table]:
         table = lake.read_arrow(ref)
         if ref.layer == "quality":
             table = pa.Table.from_pylist(
-                [dict(t) for t in {tuple(r.items()) for r in table.drop_columns(["run_id", "recorded_at"]).to_pylist()}]
+                [
+                    dict(t)
+                    for t in {
+                        tuple(r.items()) for r in table.drop_columns(["run_id", "recorded_at"]).to_pylist()
+                    }
+                ]
             )
         out[ref.path] = table.sort_by([(c, "ascending") for c in table.column_names if c != "_rules_failed"])
     return out
@@ -138,13 +145,21 @@ def test_unparseable_files_and_malformed_rows_are_recorded(local_run):
 def test_checks_are_evaluated_and_the_orphan_warning_fires(local_run):
     _, _, _, result, summary = local_run
     evaluations = {
-        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data
+        (
+            e.event_specific_data.asset_key.to_user_string(),
+            e.event_specific_data.check_name,
+        ): e.event_specific_data
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-    for table in ("silver/ecommerce/orders", "silver/ecommerce/order_items", "gold/ecommerce/daily_sales",
-                  "gold/ecommerce/product_performance", "gold/ecommerce/department_analytics",
-                  "gold/ecommerce/customer_insights"):
+    for table in (
+        "silver/ecommerce/orders",
+        "silver/ecommerce/order_items",
+        "gold/ecommerce/daily_sales",
+        "gold/ecommerce/product_performance",
+        "gold/ecommerce/department_analytics",
+        "gold/ecommerce/customer_insights",
+    ):
         assert evaluations[(table, "pandera_contract")].passed, table
         assert evaluations[(table, "unique_key")].passed, table
     orphans = evaluations[("silver/ecommerce/order_items", "orphan_items")]
@@ -178,7 +193,9 @@ def test_the_landing_sensor_drives_a_run_for_a_new_day(local_run, generated, tmp
     resources = {"landing": ObjectStoreResource(root=str(home / "landing"))}
     with dg.build_sensor_context(instance=instance, resources=resources) as ctx:
         first = sensor.evaluate_tick(ctx)
-    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in first.run_requests] == [("2025-01-01", "2025-01-03")]
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in first.run_requests] == [
+        ("2025-01-01", "2025-01-03")
+    ]
     # Products and items must be in bronze first: run everything for the range, then land a fourth day.
     assert run_range(defs, instance, "2025-01-01", "2025-01-03").success
     day4 = home / "landing/ecommerce/orders/2025-01-04"
@@ -198,7 +215,9 @@ def test_the_landing_sensor_drives_a_run_for_a_new_day(local_run, generated, tmp
         instance=instance, tags=request.tags, raise_on_error=False
     )
     assert result.success
-    daily = {r["dt"]: r for r in Lake(str(home / "lake")).read_arrow("gold/ecommerce/daily_sales").to_pylist()}
+    daily = {
+        r["dt"]: r for r in Lake(str(home / "lake")).read_arrow("gold/ecommerce/daily_sales").to_pylist()
+    }
     assert daily["2025-01-04"]["orders"] == 2 and float(daily["2025-01-04"]["revenue"]) == 200.0
     assert len(daily) == 4
 
@@ -209,7 +228,9 @@ def test_subprocess_runner_produces_the_same_gold_rows(local_run, generated, tmp
     landing, _ = generated
     home = tmp_path / "home"
     shutil.copytree(landing, home / "landing", copy_function=shutil.copy2)
-    result = run_range(make_defs(home, mode="subprocess"), dg.DagsterInstance.ephemeral(), "2025-01-01", "2025-01-03")
+    result = run_range(
+        make_defs(home, mode="subprocess"), dg.DagsterInstance.ephemeral(), "2025-01-01", "2025-01-03"
+    )
     assert result.success, [e.message for e in result.get_step_failure_events()]
     mats = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
     assert any("delta_version" in e.event_specific_data.materialization.metadata for e in mats)
@@ -224,8 +245,11 @@ def test_real_lab_workbooks_load_as_delivered(tmp_path, spark):
     orders = shared_file("ecommerce-lakehouse-apr2025", "orders_apr_2025.xlsx")
     items = shared_file("ecommerce-lakehouse-apr2025", "order_items_apr_2025.xlsx")
     home = tmp_path / "home"
-    for source, path, folder in (("products", products, "2025-04-01"), ("orders", orders, "2025-04-15"),
-                                 ("order_items", items, "2025-04-15")):
+    for source, path, folder in (
+        ("products", products, "2025-04-01"),
+        ("orders", orders, "2025-04-15"),
+        ("order_items", items, "2025-04-15"),
+    ):
         target = home / "landing/ecommerce" / source / folder
         target.mkdir(parents=True)
         shutil.copy(path, target / path.name)
@@ -266,7 +290,10 @@ def test_weekly_maintenance_zorders_compacts_and_vacuums_without_changing_data(l
     # Vacuum with zero retention leaves exactly the files of the current version on disk.
     table_dir = home / "lake/gold/ecommerce/product_performance"
     on_disk = {str(p.relative_to(table_dir)) for p in table_dir.rglob("*.parquet")}
-    current = {Path(u).resolve().relative_to(table_dir.resolve()).as_posix() for u in lake.delta("gold/ecommerce/product_performance").file_uris()}
+    current = {
+        Path(u).resolve().relative_to(table_dir.resolve()).as_posix()
+        for u in lake.delta("gold/ecommerce/product_performance").file_uris()
+    }
     assert on_disk == current
 
 

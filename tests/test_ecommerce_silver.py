@@ -135,14 +135,25 @@ def test_orders_valid_rows_are_typed(spark):
         [
             order(),
             # White space around values is tolerated; order_num '3.0' (Excel) is 3; a space-separated stamp.
-            order(order_num="3.0", order_id=" 102 ", user_id="8", order_timestamp="2025-04-01 23:59:59",
-                  total_amount="0"),
+            order(
+                order_num="3.0",
+                order_id=" 102 ",
+                user_id="8",
+                order_timestamp="2025-04-01 23:59:59",
+                total_amount="0",
+            ),
         ],
     )
     out = transforms.silver_orders({"bronze": df}, ctx(spark))
     silver = out["silver"]
     assert silver.columns == [
-        "order_id", "order_num", "user_id", "order_timestamp", "total_amount", *LINEAGE_COLUMNS, "dt"
+        "order_id",
+        "order_num",
+        "user_id",
+        "order_timestamp",
+        "total_amount",
+        *LINEAGE_COLUMNS,
+        "dt",
     ]
     types = dict(silver.dtypes)
     # Keys are identifiers (trimmed strings); counts and positions are numbers.
@@ -162,8 +173,18 @@ def test_orders_valid_rows_are_typed(spark):
     got = {r["order_id"]: r for r in rows}
     assert sorted(got) == ["101", "102"]
     a, b = got["101"], got["102"]
-    assert (a["order_num"], a["user_id"], a["total_amount"], a["_ts"]) == (1, "7", Decimal("12.50"), "2025-04-01 11:27:00")
-    assert (b["order_num"], b["user_id"], b["total_amount"], b["_ts"]) == (3, "8", Decimal("0.00"), "2025-04-01 23:59:59")
+    assert (a["order_num"], a["user_id"], a["total_amount"], a["_ts"]) == (
+        1,
+        "7",
+        Decimal("12.50"),
+        "2025-04-01 11:27:00",
+    )
+    assert (b["order_num"], b["user_id"], b["total_amount"], b["_ts"]) == (
+        3,
+        "8",
+        Decimal("0.00"),
+        "2025-04-01 23:59:59",
+    )
     assert (a["_source_file"], a["_row"], a["dt"]) == ("f1.csv", 1, DT)
 
 
@@ -191,7 +212,11 @@ def test_orders_each_rule_fires_by_name_and_quarantine_keeps_raw_strings(spark):
     out = transforms.silver_orders({"bronze": bronze(spark, ORDERS, rows)}, ctx(spark))
     silver, quarantine = collect_both(out)
 
-    assert sorted((r["order_id"], r["user_id"]) for r in silver) == [("100", "7"), ("104", "u7"), ("abc", "7")]
+    assert sorted((r["order_id"], r["user_id"]) for r in silver) == [
+        ("100", "7"),
+        ("104", "u7"),
+        ("abc", "7"),
+    ]
     assert out["quarantine"].columns == [*ORDERS.columns, *QUARANTINE_TAIL]
     q = by_row(quarantine)
     assert len(q) == len(cases)
@@ -258,7 +283,10 @@ def test_every_bronze_row_lands_exactly_once(spark):
     silver, quarantine = collect_both(out)
 
     bronze_keys = sorted((r["_source_file"], r["_row"]) for r in rows)
-    landed = sorted([(r["_source_file"], r["_row"]) for r in silver] + [(r["_source_file"], r["_row"]) for r in quarantine])
+    landed = sorted(
+        [(r["_source_file"], r["_row"]) for r in silver]
+        + [(r["_source_file"], r["_row"]) for r in quarantine]
+    )
     assert landed == bronze_keys  # bronze rows = silver rows + quarantine rows, each exactly once
     assert (len(silver), len(quarantine)) == (5, 6)  # silver: orders 1, 2, 3, 5, abc
     assert sorted(r["order_id"] for r in silver) == ["1", "2", "3", "5", "abc"]
@@ -311,7 +339,8 @@ def test_order_items_rules_and_typing(spark):
         "dt": "string",
     }
     got = {
-        r["id"]: (r["product_id"], r["days_since_prior_order"], r["add_to_cart_order"], r["reordered"]) for r in silver
+        r["id"]: (r["product_id"], r["days_since_prior_order"], r["add_to_cart_order"], r["reordered"])
+        for r in silver
     }
     assert got == {"1": ("1", None, 1, 0), "2": ("2", 3, 2, 1), "3": ("1", 0, 7, 1), "x": ("1", None, 1, 0)}
 
@@ -361,13 +390,35 @@ def test_products_latest_snapshot_wins_and_older_snapshots_are_not_quarantined(s
     later = "2025-04-02"
     rows = [
         # Product 1: the 04-02 snapshot was delivered BEFORE the 04-01 one; the latest snapshot still wins.
-        product(product_id="1", department="produce", product_name="Banana", dt=later,
-                _source_file="p-0402.csv", _row=1, _ingested_at=T0),
-        product(product_id="1", department="frozen", product_name="Old banana", dt=DT,
-                _source_file="p-0401.csv", _row=1, _ingested_at=T1),
+        product(
+            product_id="1",
+            department="produce",
+            product_name="Banana",
+            dt=later,
+            _source_file="p-0402.csv",
+            _row=1,
+            _ingested_at=T0,
+        ),
+        product(
+            product_id="1",
+            department="frozen",
+            product_name="Old banana",
+            dt=DT,
+            _source_file="p-0401.csv",
+            _row=1,
+            _ingested_at=T1,
+        ),
         # Product 2: only in the older snapshot; typed and trimmed.
-        product(product_id="2", department_id="3.0", department="  dairy eggs ", product_name="",
-                dt=DT, _source_file="p-0401.csv", _row=2, _ingested_at=T1),
+        product(
+            product_id="2",
+            department_id="3.0",
+            department="  dairy eggs ",
+            product_name="",
+            dt=DT,
+            _source_file="p-0401.csv",
+            _row=2,
+            _ingested_at=T1,
+        ),
         # An opaque key is a product like any other; invalid rows are quarantined, in either snapshot.
         product(product_id="x", dt=DT, _source_file="p-0401.csv", _row=3, _ingested_at=T1),
         product(product_id="3", department=" ", dt=later, _source_file="p-0402.csv", _row=2, _ingested_at=T0),
@@ -377,10 +428,21 @@ def test_products_latest_snapshot_wins_and_older_snapshots_are_not_quarantined(s
     silver, quarantine = collect_both(out)
 
     assert out["silver"].columns == [
-        "product_id", "department_id", "department", "product_name", "snapshot_date", *LINEAGE_COLUMNS
+        "product_id",
+        "department_id",
+        "department",
+        "product_name",
+        "snapshot_date",
+        *LINEAGE_COLUMNS,
     ]
     got = {
-        r["product_id"]: (r["department_id"], r["department"], r["product_name"], r["snapshot_date"], r["_source_file"])
+        r["product_id"]: (
+            r["department_id"],
+            r["department"],
+            r["product_name"],
+            r["snapshot_date"],
+            r["_source_file"],
+        )
         for r in silver
     }
     assert got == {
@@ -433,7 +495,10 @@ def test_silver_orders_contract_passes_on_valid_output_and_fails_on_null_order_i
 
     ok = contract_outcome("silver/ecommerce/orders", checks.SilverOrders, silver)
     assert (ok.name, ok.passed, ok.metadata["failures"], ok.metadata["model"]) == (
-        CONTRACT_CHECK, True, [], "SilverOrders"
+        CONTRACT_CHECK,
+        True,
+        [],
+        "SilverOrders",
     )
 
     null_id = F.when(F.col("order_id") == 2, F.lit(None)).otherwise(F.col("order_id"))
@@ -449,8 +514,12 @@ def test_silver_orders_contract_passes_on_valid_output_and_fails_on_null_order_i
 
 
 def test_silver_items_and_products_contracts_pass_on_transform_output(spark):
-    items = bronze(spark, ORDER_ITEMS, [item(id="1"), item(id="2", days_since_prior_order="4", reordered="1")])
-    items_silver = transforms.silver_order_items({"bronze": items, "products": products_frame(spark)}, ctx(spark))
+    items = bronze(
+        spark, ORDER_ITEMS, [item(id="1"), item(id="2", days_since_prior_order="4", reordered="1")]
+    )
+    items_silver = transforms.silver_order_items(
+        {"bronze": items, "products": products_frame(spark)}, ctx(spark)
+    )
     prods = bronze(spark, PRODUCTS, [product(), product(product_id="2", department_id="", product_name=None)])
     prods_silver = transforms.silver_products({"bronze": prods}, ctx(spark))
     for table, model, df in [

@@ -110,7 +110,9 @@ def landing(tmp_path_factory) -> Path:
     from platform_assets.generate import generate
 
     home = tmp_path_factory.mktemp("parity-source")
-    generate(home / "landing", START, DAYS, seed=11, journeys_db=f"sqlite:///{home / 'sources' / 'challenge.db'}")
+    generate(
+        home / "landing", START, DAYS, seed=11, journeys_db=f"sqlite:///{home / 'sources' / 'challenge.db'}"
+    )
     return home
 
 

@@ -75,7 +75,11 @@ def landing(tmp_path_factory):
 def recount(landing):
     """Everything the summary claims, recounted from the files."""
     root, _ = landing
-    by_source: dict[str, list[tuple[Path, str, list[str]]]] = {"products": [], "orders": [], "order_items": []}
+    by_source: dict[str, list[tuple[Path, str, list[str]]]] = {
+        "products": [],
+        "orders": [],
+        "order_items": [],
+    }
     c = Counter()
     for p in landing_files(root):
         _, source, folder, _ = key_of(root, p).split("/")
@@ -83,7 +87,9 @@ def recount(landing):
             c["empty_files"] += 1
             continue
         mtime = datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc)
-        if mtime >= datetime.combine(date.fromisoformat(folder), datetime.min.time(), timezone.utc) + timedelta(days=2):
+        if mtime >= datetime.combine(
+            date.fromisoformat(folder), datetime.min.time(), timezone.utc
+        ) + timedelta(days=2):
             c["late_files"] += 1
         for part, header, rows in read_tables(p):
             well = [r for r in rows if len(r) == len(header)]
@@ -149,18 +155,24 @@ def test_same_seed_same_bytes_and_mtimes(tmp_path):
         assert ma == mb, ka
     generate(other, START, 7, seed=12)
     snap_c = dict((k, d) for k, d, _ in snapshot(other))
-    assert snap_c["ecommerce/orders/2025-01-01/orders.csv"] != dict((k, d) for k, d, _ in snap_a)[
-        "ecommerce/orders/2025-01-01/orders.csv"
-    ]
-    assert snap_c["ecommerce/orders/2025-01-07/orders.xlsx"] != dict((k, d) for k, d, _ in snap_a)[
-        "ecommerce/orders/2025-01-07/orders.xlsx"
-    ]
+    assert (
+        snap_c["ecommerce/orders/2025-01-01/orders.csv"]
+        != dict((k, d) for k, d, _ in snap_a)["ecommerce/orders/2025-01-01/orders.csv"]
+    )
+    assert (
+        snap_c["ecommerce/orders/2025-01-07/orders.xlsx"]
+        != dict((k, d) for k, d, _ in snap_a)["ecommerce/orders/2025-01-07/orders.xlsx"]
+    )
 
 
 def test_xlsx_writer_pins_timestamps(tmp_path):
     modified = datetime(2025, 1, 2, 1, 0, 5, tzinfo=timezone.utc)
-    p = write_xlsx(tmp_path, "d/s/2025-01-01/w.xlsx", {"2025-01-01": (["a", "b"], [[1, "x"], [2.5, None]])},
-                   modified=modified)
+    p = write_xlsx(
+        tmp_path,
+        "d/s/2025-01-01/w.xlsx",
+        {"2025-01-01": (["a", "b"], [[1, "x"], [2.5, None]])},
+        modified=modified,
+    )
     z = zipfile.ZipFile(p)
     assert z.namelist()[0] == "[Content_Types].xml"
     assert {i.date_time for i in z.infolist()} == {(2025, 1, 2, 1, 0, 4)}  # zip times have 2 s resolution
@@ -168,14 +180,20 @@ def test_xlsx_writer_pins_timestamps(tmp_path):
     assert core.count("2025-01-02T01:00:05Z") == 2
     assert p.stat().st_mtime == modified.timestamp()
     first = p.read_bytes()
-    p2 = write_xlsx(tmp_path, "d/s/2025-01-01/w2.xlsx", {"2025-01-01": (["a", "b"], [[1, "x"], [2.5, None]])},
-                    modified=modified)
+    p2 = write_xlsx(
+        tmp_path,
+        "d/s/2025-01-01/w2.xlsx",
+        {"2025-01-01": (["a", "b"], [[1, "x"], [2.5, None]])},
+        modified=modified,
+    )
     assert p2.read_bytes() == first
 
 
 def test_simple_writers(tmp_path):
     m = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
-    p = write_csv(tmp_path, "x/y/2025-03-01/a.csv", ["a", "b"], [[1, None], ["q,r", 2]], modified=m, bom=True, crlf=True)
+    p = write_csv(
+        tmp_path, "x/y/2025-03-01/a.csv", ["a", "b"], [[1, None], ["q,r", 2]], modified=m, bom=True, crlf=True
+    )
     assert p.read_bytes() == b'\xef\xbb\xbfa,b\r\n1,\r\n"q,r",2\r\n'
     assert p.stat().st_mtime == m.timestamp()
     p = write_jsonl(tmp_path, "x/y/2025-03-01/a.jsonl", [{"a": 1, "d": date(2025, 3, 1)}], modified=m)
@@ -282,11 +300,22 @@ def test_summary_matches_the_files(landing, recount):
     }
     assert summary["bad_rows"] == {rule: bad[rule] for rule in summary["bad_rows"]}
     assert set(summary["bad_rows"]) == {
-        "order_id_not_null", "id_not_null", "total_amount_non_negative", "reordered_in_0_1",
-        "add_to_cart_order_positive", "product_exists",
+        "order_id_not_null",
+        "id_not_null",
+        "total_amount_non_negative",
+        "reordered_in_0_1",
+        "add_to_cart_order_positive",
+        "product_exists",
     }
-    for name in ("duplicates", "redeliveries", "orphan_items", "malformed_rows", "empty_files", "late_files",
-                 "blank_days_since_prior_order"):
+    for name in (
+        "duplicates",
+        "redeliveries",
+        "orphan_items",
+        "malformed_rows",
+        "empty_files",
+        "late_files",
+        "blank_days_since_prior_order",
+    ):
         assert summary[name] == c[name], name
     assert c["redelivered_with_new_amount"] == summary["redeliveries"]
 
@@ -295,11 +324,23 @@ def test_every_defect_occurs_and_stays_small(landing):
     _, summary = landing
     for rule, n in summary["bad_rows"].items():
         assert n >= 1, rule
-    for name in ("duplicates", "redeliveries", "orphan_items", "malformed_rows", "empty_files", "late_files",
-                 "bom_crlf_files"):
+    for name in (
+        "duplicates",
+        "redeliveries",
+        "orphan_items",
+        "malformed_rows",
+        "empty_files",
+        "late_files",
+        "bom_crlf_files",
+    ):
         assert summary[name] >= 1, name
-    defects = (sum(summary["bad_rows"].values()) + summary["duplicates"] + summary["redeliveries"]
-               + summary["orphan_items"] + summary["malformed_rows"])
+    defects = (
+        sum(summary["bad_rows"].values())
+        + summary["duplicates"]
+        + summary["redeliveries"]
+        + summary["orphan_items"]
+        + summary["malformed_rows"]
+    )
     assert defects / (summary["rows"]["orders"] + summary["rows"]["order_items"]) < 0.02
 
 
@@ -312,8 +353,12 @@ def test_delivery_files(landing):
     for k in files["bom_crlf_files"]:
         data = (root / k).read_bytes()
         assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
-    plain = [p for p in root.rglob("*.csv") if key_of(root, p) not in files["bom_crlf_files"] and p.stat().st_size]
-    assert plain and all(not p.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" not in p.read_bytes() for p in plain)
+    plain = [
+        p for p in root.rglob("*.csv") if key_of(root, p) not in files["bom_crlf_files"] and p.stat().st_size
+    ]
+    assert plain and all(
+        not p.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" not in p.read_bytes() for p in plain
+    )
     # a day's files are delivered the next day from 01:00 UTC (products from 00:30)
     for p in landing_files(root):
         if key_of(root, p) in files["late_files"] or key_of(root, p) in files["redeliveries"]:
@@ -340,7 +385,8 @@ def test_expected_silver_reconciles(landing, recount):
     products = {r[0] for _, _, r in by_source["products"]}
     assert exp["products"] == len(products)
     valid_items = {
-        r[0] for _, _, r in by_source["order_items"]
+        r[0]
+        for _, _, r in by_source["order_items"]
         if r[0] and r[6] in ("0", "1") and int(r[5]) >= 1 and r[4] in products
     }
     assert exp["order_items"] == len(valid_items)
@@ -354,7 +400,13 @@ def test_scale_doubles_orders(tmp_path):
     # recount from the files as well
     counts = []
     for root in (tmp_path / "x1", tmp_path / "x2"):
-        ids = {r[1] for p in root.glob("ecommerce/orders/*/*") for _, _, rows in read_tables(p) for r in rows if r[1]}
+        ids = {
+            r[1]
+            for p in root.glob("ecommerce/orders/*/*")
+            for _, _, rows in read_tables(p)
+            for r in rows
+            if r[1]
+        }
         counts.append(len(ids))
     assert 1.8 < counts[1] / counts[0] < 2.2
     assert 150 * 7 <= one["expected_silver"]["orders"] <= 250 * 7

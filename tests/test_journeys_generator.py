@@ -31,13 +31,29 @@ def test_schema_is_the_challenges_and_the_default_path_is_out_parent_sources(tmp
     assert summary["url"] == f"sqlite:///{db}" and db.exists()
     engine = sa.create_engine(summary["url"])
     with engine.connect() as conn:
-        info = {t: [(r[1], r[2], r[5]) for r in conn.exec_driver_sql(f"PRAGMA table_info({t})")] for t in ("session_sources", "conversions", "session_costs")}
+        info = {
+            t: [(r[1], r[2], r[5]) for r in conn.exec_driver_sql(f"PRAGMA table_info({t})")]
+            for t in ("session_sources", "conversions", "session_costs")
+        }
     engine.dispose()
     assert info == {
-        "session_sources": [("session_id", "TEXT", 1), ("user_id", "TEXT", 0), ("event_date", "TEXT", 0), ("event_time", "TEXT", 0),
-                            ("channel_name", "TEXT", 0), ("holder_engagement", "INT", 0), ("closer_engagement", "INT", 0),
-                            ("impression_interaction", "INT", 0)],
-        "conversions": [("conv_id", "TEXT", 1), ("user_id", "TEXT", 0), ("conv_date", "TEXT", 0), ("conv_time", "TEXT", 0), ("revenue", "REAL", 0)],
+        "session_sources": [
+            ("session_id", "TEXT", 1),
+            ("user_id", "TEXT", 0),
+            ("event_date", "TEXT", 0),
+            ("event_time", "TEXT", 0),
+            ("channel_name", "TEXT", 0),
+            ("holder_engagement", "INT", 0),
+            ("closer_engagement", "INT", 0),
+            ("impression_interaction", "INT", 0),
+        ],
+        "conversions": [
+            ("conv_id", "TEXT", 1),
+            ("user_id", "TEXT", 0),
+            ("conv_date", "TEXT", 0),
+            ("conv_time", "TEXT", 0),
+            ("revenue", "REAL", 0),
+        ],
         "session_costs": [("session_id", "TEXT", 1), ("cost", "REAL", 0)],
     }
 
@@ -50,11 +66,18 @@ def test_same_seed_same_content_rerun_replaces_and_defects_are_present(tmp_path)
     assert {k: v for k, v in sa_.items() if k != "url"} == {k: v for k, v in sb_.items() if k != "url"}
     again = generate(tmp_path / "x", START, 10, seed=3, scale=0.3, journeys_db=a)
     assert dump(a) == dump(b) and again["rows"] == sa_["rows"]  # replaced, not appended
-    other = generate(tmp_path / "z", START, 10, seed=4, scale=0.3, journeys_db=f"sqlite:///{tmp_path / 'c.db'}")
+    other = generate(
+        tmp_path / "z", START, 10, seed=4, scale=0.3, journeys_db=f"sqlite:///{tmp_path / 'c.db'}"
+    )
     assert dump(f"sqlite:///{tmp_path / 'c.db'}") != dump(a) and other["rows"] != {}
     d = sa_["defects"]
-    for defect in ("impression_sessions", "sessions_without_cost_row", "paid_sessions_without_cost_row",
-                   "conversions_without_session", "conversions_impressions_only"):
+    for defect in (
+        "impression_sessions",
+        "sessions_without_cost_row",
+        "paid_sessions_without_cost_row",
+        "conversions_without_session",
+        "conversions_impressions_only",
+    ):
         assert d.get(defect, 0) >= 1, defect
     tables = dump(a)
     users = {}
@@ -65,7 +88,11 @@ def test_same_seed_same_content_rerun_replaces_and_defects_are_present(tmp_path)
     costed = {r[0] for r in tables["session_costs"]}
     assert any(s[0] not in costed for s in tables["session_sources"])
     expected = sa_["expected"]
-    assert expected["attributed_conversions"] + sum(expected["excluded"].values()) == expected["conversions"] == len(tables["conversions"])
+    assert (
+        expected["attributed_conversions"] + sum(expected["excluded"].values())
+        == expected["conversions"]
+        == len(tables["conversions"])
+    )
 
 
 def test_extraction_binds_its_parameters(tmp_path):
@@ -88,11 +115,30 @@ def test_extraction_binds_its_parameters(tmp_path):
 
 def test_platform_generate_and_cli_reach_the_journeys_generator(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    out = generate_all(tmp_path / "landing", START, 3, seed=2, scale=0.2, domains=["journeys"], journeys_db=url)
+    out = generate_all(
+        tmp_path / "landing", START, 3, seed=2, scale=0.2, domains=["journeys"], journeys_db=url
+    )
     assert out["journeys"]["url"] == url and (tmp_path / "cli.db").exists()
     url2 = f"sqlite:///{tmp_path / 'cli2.db'}"
-    code = cli.main(["generate", "--out", str(tmp_path / "landing2"), "--start", "2025-01-01", "--days", "3",
-                     "--seed", "2", "--scale", "0.2", "--domain", "journeys", "--journeys-db", url2])
+    code = cli.main(
+        [
+            "generate",
+            "--out",
+            str(tmp_path / "landing2"),
+            "--start",
+            "2025-01-01",
+            "--days",
+            "3",
+            "--seed",
+            "2",
+            "--scale",
+            "0.2",
+            "--domain",
+            "journeys",
+            "--journeys-db",
+            url2,
+        ]
+    )
     assert code == 0 and "journeys: 1 files" in capsys.readouterr().out
     assert dump(url) == dump(url2)
 

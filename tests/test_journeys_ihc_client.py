@@ -7,9 +7,9 @@ import time
 from collections import Counter, defaultdict
 
 import pytest
-
 from conftest import shared_file
 from ihc_server import IHCServer
+
 from resources.ihc import IHCClient, batches
 
 KEY = "sk-test-0123456789abcdef-SECRET"
@@ -34,9 +34,16 @@ def real_journeys() -> list[list[dict]]:
 def small(n: int, length: int = 2) -> list[list[dict]]:
     return [
         [
-            {"conversion_id": f"conv{j:03d}", "session_id": f"s{j:03d}-{i}", "timestamp": f"2025-01-01 0{i}:00:00",
-             "channel_label": "FB & IG Ads", "holder_engagement": 1, "closer_engagement": 1,
-             "conversion": int(i == length - 1), "impression_interaction": 0}
+            {
+                "conversion_id": f"conv{j:03d}",
+                "session_id": f"s{j:03d}-{i}",
+                "timestamp": f"2025-01-01 0{i}:00:00",
+                "channel_label": "FB & IG Ads",
+                "holder_engagement": 1,
+                "closer_engagement": 1,
+                "conversion": int(i == length - 1),
+                "impression_interaction": 0,
+            }
             for i in range(length)
         ]
         for j in range(n)
@@ -132,9 +139,12 @@ def test_retry_after_is_honoured_beyond_the_backoff_cap():
 
 def test_malformed_value_rows_fail_their_conversion_not_the_run():
     journeys = renamed(small(3), ["ok", "no-session", "bad-ihc"])
-    good = {j[0]["conversion_id"]: [
-        {"conversion_id": s["conversion_id"], "session_id": s["session_id"], "ihc": 0.5} for s in j
-    ] for j in journeys}
+    good = {
+        j[0]["conversion_id"]: [
+            {"conversion_id": s["conversion_id"], "session_id": s["session_id"], "ihc": 0.5} for s in j
+        ]
+        for j in journeys
+    }
     good["no-session"][0].pop("session_id")
     good["bad-ihc"][1]["ihc"] = "NaN?"
     with IHCServer(KEY, recorded=good) as server:
@@ -188,23 +198,34 @@ def test_recorded_real_api_results_are_validated_per_conversion():
     for response in responses:
         for r in response["value"]:
             recorded[r["conversion_id"]].append(r)
-    by_conv = json.loads(shared_file("ihc-attribution-journeys", "customer_journeys_session_rows_d5d00ef.json").read_text())
+    by_conv = json.loads(
+        shared_file("ihc-attribution-journeys", "customer_journeys_session_rows_d5d00ef.json").read_text()
+    )
     journeys = {}
     for conv_id, sessions in by_conv.items():
         if not sessions:
             continue  # the file has empty journeys; silver never does
         sessions = sorted(sessions, key=lambda s: (s["session_timestamp"], s["session_id"]))
         journeys[conv_id] = [
-            {"session_id": s["session_id"], "channel_name": s["channel_name"], "position": i + 1,
-             "session_ts": datetime.fromisoformat(s["session_timestamp"]), "holder_engagement": s["holder_engagement"],
-             "closer_engagement": s["closer_engagement"], "impression_interaction": s["impression_interaction"],
-             "conversion": int(i == len(sessions) - 1), "dt": s["event_date"]}
+            {
+                "session_id": s["session_id"],
+                "channel_name": s["channel_name"],
+                "position": i + 1,
+                "session_ts": datetime.fromisoformat(s["session_timestamp"]),
+                "holder_engagement": s["holder_engagement"],
+                "closer_engagement": s["closer_engagement"],
+                "impression_interaction": s["impression_interaction"],
+                "conversion": int(i == len(sessions) - 1),
+                "dt": s["event_date"],
+            }
             for i, s in enumerate(sessions)
         ]
     with IHCServer(KEY, recorded=recorded) as server:
         outcome = score_api(client(server, max_sessions=199), journeys)
     assert not server.violations
-    reasons = Counter(error.split(" ")[0] if error.startswith("ihc") else error for error, _ in outcome.failures.values())
+    reasons = Counter(
+        error.split(" ")[0] if error.startswith("ihc") else error for error, _ in outcome.failures.values()
+    )
     sums = {c: sum(r["ihc"] for r in rows) for c, rows in recorded.items()}
     multi_flag = {c for c in journeys if c in sums and abs(sums[c] - 1) > 1e-3}
     assert len(multi_flag) >= 600  # SOURCE.md: 653 conversions sum to 2..8

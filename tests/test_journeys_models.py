@@ -5,8 +5,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 import pytest
-
 from conftest import shared_file
+
 from platform_assets.journeys.models import (
     MODELS,
     Journey,
@@ -21,7 +21,9 @@ T0 = datetime(2023, 9, 1, 12, 0, 0)
 
 
 def journey(conv_id: str, channels: str, converted: bool = True) -> Journey:
-    touches = tuple(Touch(f"{conv_id}-{i}", c, T0 + timedelta(hours=i)) for i, c in enumerate(channels.split(">")))
+    touches = tuple(
+        Touch(f"{conv_id}-{i}", c, T0 + timedelta(hours=i)) for i, c in enumerate(channels.split(">"))
+    )
     return Journey(conv_id, touches, converted)
 
 
@@ -51,7 +53,9 @@ def test_time_decay_halves_per_half_life():
     touches = (Touch("s1", "A", T0), Touch("s2", "B", T0 + timedelta(days=7)))
     credits = attribute([Journey("c", touches, conv_ts=T0 + timedelta(days=7))], "time_decay")["c"]
     assert credits == pytest.approx([1 / 3, 2 / 3])
-    two_days = attribute([Journey("c", touches, conv_ts=T0 + timedelta(days=7))], "time_decay", half_life_days=3.5)
+    two_days = attribute(
+        [Journey("c", touches, conv_ts=T0 + timedelta(days=7))], "time_decay", half_life_days=3.5
+    )
     assert two_days["c"] == pytest.approx([1 / 5, 4 / 5])
 
 
@@ -60,7 +64,13 @@ def test_markov_removal_effect_three_paths():
     assert markov_channel_credit(paths) == pytest.approx({"c1": 0.2, "c2": 0.4, "c3": 0.4}, abs=1e-12)
 
 
-G_M = [journey("g1", "G"), journey("g2", "G"), journey("m1", "M"), journey("gm", "G>M"), journey("gn", "G", False)]
+G_M = [
+    journey("g1", "G"),
+    journey("g2", "G"),
+    journey("m1", "M"),
+    journey("gm", "G>M"),
+    journey("gn", "G", False),
+]
 
 
 def test_markov_g_m_oracle():
@@ -121,13 +131,18 @@ def test_every_model_sums_to_one_per_conversion_on_the_real_journeys(model):
 def test_the_blocking_audit_catches_bad_credits():
     from platform_assets.journeys.attribution import audit
 
-    good = [{"conv_id": "c", "session_id": "s1", "ihc": 0.25}, {"conv_id": "c", "session_id": "s2", "ihc": 0.75}]
+    good = [
+        {"conv_id": "c", "session_id": "s1", "ihc": 0.25},
+        {"conv_id": "c", "session_id": "s2", "ihc": 0.75},
+    ]
     assert audit(good)[0]
     passed, facts = audit(good[:1])
     assert not passed and facts["conversions_not_summing_to_1"] == 1
     passed, facts = audit(good + [good[0] | {"ihc": 0.0}])
     assert not passed and facts["duplicate_keys"] == 1
-    passed, facts = audit([{"conv_id": "d", "session_id": "s", "ihc": 1.5}, {"conv_id": "d", "session_id": "t", "ihc": -0.5}])
+    passed, facts = audit(
+        [{"conv_id": "d", "session_id": "s", "ihc": 1.5}, {"conv_id": "d", "session_id": "t", "ihc": -0.5}]
+    )
     assert not passed and facts["credits_out_of_range"] == 2
 
 
@@ -137,10 +152,22 @@ def test_only_new_changed_or_other_model_journeys_are_sent_to_the_api_again():
     def row(conv, sid, model="ihc_api", dt="2025-01-02"):
         return {"conv_id": conv, "session_id": sid, "ihc": 0.5, "model": model, "dt": dt}
 
-    gold = [row("c1", "s1"), row("c1", "s2"), row("c2", "s3"), row("c3", "s5", "linear"), row("c5", "s7", dt="2025-01-01")]
+    gold = [
+        row("c1", "s1"),
+        row("c1", "s2"),
+        row("c2", "s3"),
+        row("c3", "s5", "linear"),
+        row("c5", "s7", dt="2025-01-01"),
+    ]
     journeys = {
-        "c1": [{"session_id": "s2", "dt": "2025-01-02"}, {"session_id": "s1", "dt": "2025-01-02"}],  # unchanged
-        "c2": [{"session_id": "s3", "dt": "2025-01-02"}, {"session_id": "s4", "dt": "2025-01-02"}],  # a new session
+        "c1": [
+            {"session_id": "s2", "dt": "2025-01-02"},
+            {"session_id": "s1", "dt": "2025-01-02"},
+        ],  # unchanged
+        "c2": [
+            {"session_id": "s3", "dt": "2025-01-02"},
+            {"session_id": "s4", "dt": "2025-01-02"},
+        ],  # a new session
         "c3": [{"session_id": "s5", "dt": "2025-01-02"}],  # scored by another model
         "c4": [{"session_id": "s6", "dt": "2025-01-02"}],  # never scored
         "c5": [{"session_id": "s7", "dt": "2025-01-02"}],  # its conversion moved to another day

@@ -27,7 +27,9 @@ REPORT = pa.table(
 
 
 def attribution(rows):
-    return pa.table({"conv_id": [r[0] for r in rows], "session_id": [r[1] for r in rows], "ihc": [r[2] for r in rows]})
+    return pa.table(
+        {"conv_id": [r[0] for r in rows], "session_id": [r[1] for r in rows], "ihc": [r[2] for r in rows]}
+    )
 
 
 def read(engine, table: str) -> list[tuple]:
@@ -40,7 +42,11 @@ def check_upserts(url: str):
     first = attribution([("c1", "s1", 0.4), ("c1", "s2", 0.6), ("c2", "s3", 1.0)])
     write_back(engine, first, REPORT)
     write_back(engine, first, REPORT)  # a re-run: no duplicates
-    assert read(engine, "attribution_customer_journey") == [("c1", "s1", 0.4), ("c1", "s2", 0.6), ("c2", "s3", 1.0)]
+    assert read(engine, "attribution_customer_journey") == [
+        ("c1", "s1", 0.4),
+        ("c1", "s2", 0.6),
+        ("c2", "s3", 1.0),
+    ]
     assert len(read(engine, "channel_reporting")) == 4
     # Gold changed: c1's journey (s2 gone, s4 new), c2 no longer attributed, one report row changed and the
     # others gone. The source tables mirror gold: replaced, nothing stale left, nothing duplicated.
@@ -66,8 +72,12 @@ def test_write_back_upserts_in_postgresql(postgres_db):
 
 def test_write_back_into_the_challenges_keyless_tables_is_one_transaction(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'challenge.db'}")
-    with engine.begin() as conn:  # the challenge ships the two tables without keys; a CHECK to force a failure
-        conn.exec_driver_sql("CREATE TABLE attribution_customer_journey (conv_id TEXT, session_id TEXT, ihc REAL)")
+    with (
+        engine.begin() as conn
+    ):  # the challenge ships the two tables without keys; a CHECK to force a failure
+        conn.exec_driver_sql(
+            "CREATE TABLE attribution_customer_journey (conv_id TEXT, session_id TEXT, ihc REAL)"
+        )
         conn.exec_driver_sql(
             "CREATE TABLE channel_reporting (channel_name TEXT, date TEXT, cost REAL CHECK (cost >= 0), ihc REAL, ihc_revenue REAL)"
         )
@@ -103,14 +113,23 @@ def test_export_range_local_and_s3(report_lake, tmp_path, s3_bucket, s3_endpoint
     done = export_channel_reporting(report_lake, str(tmp_path / "out" / "r.csv"), "2025-01-02", "2025-01-03")
     rows = list(csv.DictReader(open(tmp_path / "out" / "r.csv")))
     assert done["rows"] == 2 and [(r["channel_name"], r["date"]) for r in rows] == [
-        ("FB & IG Ads", "2025-01-02"), ("Pinterest Ads", "2025-01-03")
+        ("FB & IG Ads", "2025-01-02"),
+        ("Pinterest Ads", "2025-01-03"),
     ]
     import boto3
 
     uri = f"s3://{s3_bucket}/reports/channel_reporting.csv"
     export_channel_reporting(report_lake, uri, None, None, s3_endpoint)
-    body = boto3.client("s3", endpoint_url=s3_endpoint).get_object(Bucket=s3_bucket, Key="reports/channel_reporting.csv")["Body"].read()
-    assert body == to_csv(report_lake.read_arrow("gold/journeys/channel_reporting").sort_by([("channel_name", "ascending"), ("date", "ascending")]))
+    body = (
+        boto3.client("s3", endpoint_url=s3_endpoint)
+        .get_object(Bucket=s3_bucket, Key="reports/channel_reporting.csv")["Body"]
+        .read()
+    )
+    assert body == to_csv(
+        report_lake.read_arrow("gold/journeys/channel_reporting").sort_by(
+            [("channel_name", "ascending"), ("date", "ascending")]
+        )
+    )
 
 
 def test_cli_export_defaults_to_the_reports_folder(report_lake, tmp_path, monkeypatch, capsys):

@@ -38,11 +38,15 @@ def make_defs(home: Path, url: str, ihc: IHCResource | None = None) -> dg.Defini
 
 
 def run(home: Path, url: str, lo: str = LO, hi: str = HI, *, ihc=None, run_config=None, instance=None):
-    result = make_defs(home, url, ihc).resolve_job_def("journeys_job").execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(),
-        tags={RANGE_START: lo, RANGE_END: hi},
-        run_config=run_config,
-        raise_on_error=False,
+    result = (
+        make_defs(home, url, ihc)
+        .resolve_job_def("journeys_job")
+        .execute_in_process(
+            instance=instance or dg.DagsterInstance.ephemeral(),
+            tags={RANGE_START: lo, RANGE_END: hi},
+            run_config=run_config,
+            raise_on_error=False,
+        )
     )
     assert result.success, [e.event_specific_data.error.message for e in result.get_step_failure_events()]
     return result
@@ -84,11 +88,17 @@ def snapshot_of(home: Path, url: str) -> dict:
     lake = Lake(str(home / "lake"))
     return {
         "attribution": sorted(
-            (r["conv_id"], r["session_id"], round(r["ihc"], 12)) for r in lake.read_arrow("gold/journeys/attribution_customer_journey").to_pylist()
+            (r["conv_id"], r["session_id"], round(r["ihc"], 12))
+            for r in lake.read_arrow("gold/journeys/attribution_customer_journey").to_pylist()
         ),
-        "report": sorted(lake.read_arrow("gold/journeys/channel_reporting").to_pylist(), key=lambda r: (r["channel_name"], r["date"])),
+        "report": sorted(
+            lake.read_arrow("gold/journeys/channel_reporting").to_pylist(),
+            key=lambda r: (r["channel_name"], r["date"]),
+        ),
         "csv": (home / "reports" / "channel_reporting.csv").read_bytes(),
-        "source_attribution": sorted(tuple(r.values()) for r in source_rows(url, "attribution_customer_journey")),
+        "source_attribution": sorted(
+            tuple(r.values()) for r in source_rows(url, "attribution_customer_journey")
+        ),
         "source_report": sorted(tuple(r.values()) for r in source_rows(url, "channel_reporting")),
     }
 
@@ -122,7 +132,9 @@ def test_journeys_follow_the_lookback_and_order(pipeline):
     for conv, sessions in by_conv.items():
         sessions.sort(key=lambda r: r["position"])
         assert [s["position"] for s in sessions] == list(range(1, len(sessions) + 1))
-        assert [(s["session_ts"], s["session_id"]) for s in sessions] == sorted((s["session_ts"], s["session_id"]) for s in sessions)
+        assert [(s["session_ts"], s["session_id"]) for s in sessions] == sorted(
+            (s["session_ts"], s["session_id"]) for s in sessions
+        )
         assert [s["conversion"] for s in sessions] == [0] * (len(sessions) - 1) + [1]
         for s in sessions:
             assert s["conv_ts"] - s["session_ts"] <= __import__("datetime").timedelta(days=30)
@@ -146,7 +158,9 @@ def test_attribution_sums_to_one_and_report_reconciles(pipeline):
     source_cost = source_rows(url, "session_costs")
     assert sum(r["cost"] for r in report) == pytest.approx(sum(c["cost"] for c in source_cost), abs=1e-6)
     assert sum(r["cost"] for r in report) == pytest.approx(summary["expected"]["total_cost"], abs=1e-6)
-    assert sum(r["ihc_revenue"] for r in report) == pytest.approx(summary["expected"]["revenue_attributed"], abs=1e-6)
+    assert sum(r["ihc_revenue"] for r in report) == pytest.approx(
+        summary["expected"]["revenue_attributed"], abs=1e-6
+    )
     for r in report:
         assert r["cpo"] == (pytest.approx(r["cost"] / r["ihc"]) if r["ihc"] > 0 else None)
         assert r["roas"] == (pytest.approx(r["ihc_revenue"] / r["cost"]) if r["cost"] > 0 else None)
@@ -161,7 +175,9 @@ def test_csv_export_and_write_back(pipeline):
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["channel_name", "date", "cost", "ihc", "ihc_revenue", "cpo", "roas"]
     assert len(rows) == lake.read_arrow("gold/journeys/channel_reporting").num_rows
-    assert sum(float(r["ihc"]) for r in rows) == pytest.approx(sum(r["ihc"] for r in lake.read_arrow("gold/journeys/channel_reporting").to_pylist()))
+    assert sum(float(r["ihc"]) for r in rows) == pytest.approx(
+        sum(r["ihc"] for r in lake.read_arrow("gold/journeys/channel_reporting").to_pylist())
+    )
     written = source_rows(url, "attribution_customer_journey")
     assert len(written) == lake.read_arrow("gold/journeys/attribution_customer_journey").num_rows
     assert len({(r["conv_id"], r["session_id"]) for r in written}) == len(written)
@@ -173,13 +189,28 @@ def test_rerun_is_identical_and_adds_no_duplicates(pipeline):
     home, url, _, _, _, second, snapshot = pipeline
     assert all(checks(second).values())
     lake = Lake(str(home / "lake"))
-    assert sorted(
-        (r["conv_id"], r["session_id"], round(r["ihc"], 12)) for r in lake.read_arrow("gold/journeys/attribution_customer_journey").to_pylist()
-    ) == snapshot["attribution"]
-    assert sorted(lake.read_arrow("gold/journeys/channel_reporting").to_pylist(), key=lambda r: (r["channel_name"], r["date"])) == snapshot["report"]
+    assert (
+        sorted(
+            (r["conv_id"], r["session_id"], round(r["ihc"], 12))
+            for r in lake.read_arrow("gold/journeys/attribution_customer_journey").to_pylist()
+        )
+        == snapshot["attribution"]
+    )
+    assert (
+        sorted(
+            lake.read_arrow("gold/journeys/channel_reporting").to_pylist(),
+            key=lambda r: (r["channel_name"], r["date"]),
+        )
+        == snapshot["report"]
+    )
     assert (home / "reports" / "channel_reporting.csv").read_bytes() == snapshot["csv"]
-    assert sorted(tuple(r.values()) for r in source_rows(url, "attribution_customer_journey")) == snapshot["source_attribution"]
-    assert sorted(tuple(r.values()) for r in source_rows(url, "channel_reporting")) == snapshot["source_report"]
+    assert (
+        sorted(tuple(r.values()) for r in source_rows(url, "attribution_customer_journey"))
+        == snapshot["source_attribution"]
+    )
+    assert (
+        sorted(tuple(r.values()) for r in source_rows(url, "channel_reporting")) == snapshot["source_report"]
+    )
 
 
 # --------------------------------------------------------------------------------------------- IHC provider
@@ -192,8 +223,14 @@ def attribute_with_api(home: Path, server, instance) -> "dg.ExecuteInProcessResu
     from platform_assets.journeys.assets import gold_journeys_attribution
 
     ihc = IHCResource(
-        api_key=dg.EnvVar("IHC_API_KEY"), conv_type_id="purchase", api_url=server.url, max_journeys=10,
-        max_sessions=199, concurrency=1, backoff_seconds=0.01, max_attempts=2,
+        api_key=dg.EnvVar("IHC_API_KEY"),
+        conv_type_id="purchase",
+        api_url=server.url,
+        max_journeys=10,
+        max_sessions=199,
+        concurrency=1,
+        backoff_seconds=0.01,
+        max_attempts=2,
     )
     return dg.materialize(
         [gold_journeys_attribution],
@@ -224,7 +261,9 @@ def test_api_failures_are_recorded_and_only_they_are_sent_again(pipeline, tmp_pa
     failures = lake.read_arrow("quarantine/journeys/attribution_failures").to_pylist()
     failed = {f["conv_id"] for f in failures}
     assert failed and len(failed) < len(all_convs)
-    assert any("partial failure" in f["error"] for f in failures) and any("HTTP 500" in f["error"] for f in failures)
+    assert any("partial failure" in f["error"] for f in failures) and any(
+        "HTTP 500" in f["error"] for f in failures
+    )
     assert {f["attempts"] for f in failures} <= {1, 2}
     gold = lake.read_arrow("gold/journeys/attribution_customer_journey").to_pylist()
     assert {r["conv_id"] for r in gold} == all_convs - failed
@@ -282,7 +321,9 @@ def test_every_built_in_model_is_selectable_by_run_config(pipeline, tmp_path):
             sums[r["conv_id"]] = sums.get(r["conv_id"], 0.0) + r["ihc"]
         assert set(sums) == conversions and all(abs(s - 1) <= 1e-6 for s in sums.values()), model
         if model == "markov":
-            facts = result.asset_materializations_for_node("gold_journeys_attribution_customer_journey")[0].metadata
+            facts = result.asset_materializations_for_node("gold_journeys_attribution_customer_journey")[
+                0
+            ].metadata
             assert facts["non_converting_paths"].value > 0  # sessions outside every journey feed the chain
     version = lake.delta("gold/journeys/attribution_customer_journey").version()
     bad = attribute_with(home, "nope")

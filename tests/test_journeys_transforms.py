@@ -18,21 +18,38 @@ def frame(spark, schema, rows: list[dict]):
     from pyspark.sql.pandas.types import from_arrow_schema
 
     filled = [
-        tuple({"_source_file": "t", "_row": i + 1, "_ingested_at": NOW, **r}.get(f.name) for f in schema) for i, r in enumerate(rows)
+        tuple({"_source_file": "t", "_row": i + 1, "_ingested_at": NOW, **r}.get(f.name) for f in schema)
+        for i, r in enumerate(rows)
     ]
     return spark.createDataFrame(filled, from_arrow_schema(schema))
 
 
 def session(sid, user, when, channel="Paid", impression=0, cost=None):
     day, time = when.split(" ")
-    return {"session_id": sid, "user_id": user, "event_date": day, "event_time": time, "channel_name": channel,
-            "holder_engagement": "1", "closer_engagement": "0", "impression_interaction": str(impression),
-            "cost": cost, "dt": day}
+    return {
+        "session_id": sid,
+        "user_id": user,
+        "event_date": day,
+        "event_time": time,
+        "channel_name": channel,
+        "holder_engagement": "1",
+        "closer_engagement": "0",
+        "impression_interaction": str(impression),
+        "cost": cost,
+        "dt": day,
+    }
 
 
 def conversion(cid, user, when, revenue="100"):
     day, time = when.split(" ")
-    return {"conv_id": cid, "user_id": user, "conv_date": day, "conv_time": time, "revenue": revenue, "dt": day}
+    return {
+        "conv_id": cid,
+        "user_id": user,
+        "conv_date": day,
+        "conv_time": time,
+        "revenue": revenue,
+        "dt": day,
+    }
 
 
 SESSIONS = [
@@ -57,7 +74,10 @@ CONVERSIONS = [
 @pytest.fixture(scope="module")
 def built(spark):
     ctx = TransformContext(spark, ["2025-02-01"], {"lookback_days": 30}, lake=None)
-    inputs = {"conversions": frame(spark, CONVERSIONS_SCHEMA, CONVERSIONS), "sessions": frame(spark, SESSIONS_SCHEMA, SESSIONS)}
+    inputs = {
+        "conversions": frame(spark, CONVERSIONS_SCHEMA, CONVERSIONS),
+        "sessions": frame(spark, SESSIONS_SCHEMA, SESSIONS),
+    }
     return ctx, inputs, customer_journeys(inputs, ctx)
 
 
@@ -74,7 +94,11 @@ def test_lookback_bounds_order_and_conversion_flag(built):
 
 def test_exclusions_carry_their_reason(built):
     quarantine = {r["conv_id"]: r["reason"] for r in built[2]["quarantine"].collect()}
-    assert quarantine == {"k2": "only_impression_sessions", "k3": "no_sessions_in_lookback", "k4": "user_id_not_null"}
+    assert quarantine == {
+        "k2": "only_impression_sessions",
+        "k3": "no_sessions_in_lookback",
+        "k4": "user_id_not_null",
+    }
 
 
 def test_channel_report_formulas_and_reconciliation(built, spark):
@@ -84,16 +108,26 @@ def test_channel_report_formulas_and_reconciliation(built, spark):
         [("k1", sid, ihc, "position_based", "2025-02-01") for sid, ihc in credits.items()],
         "conv_id string, session_id string, ihc double, model string, dt string",
     )
-    report_inputs = {"attribution": attribution, "journeys": outputs["silver"], "sessions": inputs["sessions"]}
+    report_inputs = {
+        "attribution": attribution,
+        "journeys": outputs["silver"],
+        "sessions": inputs["sessions"],
+    }
     gold = channel_reporting(report_inputs, ctx)["gold"]
     rows = {(r["channel_name"], r["date"]): r.asDict() for r in gold.collect()}
     # cost: every extracted session of the channel and day, in a journey or not (t1 has no time).
     paid = {k: v for k, v in rows[("Paid", "2025-01-02")].items() if k not in ("channel_name", "date")}
-    assert paid == pytest.approx({"cost": 10.5, "ihc": 0.4, "ihc_revenue": 80.0, "cpo": 10.5 / 0.4, "roas": 80.0 / 10.5})
+    assert paid == pytest.approx(
+        {"cost": 10.5, "ihc": 0.4, "ihc_revenue": 80.0, "cpo": 10.5 / 0.4, "roas": 80.0 / 10.5}
+    )
     assert rows[("Search", "2025-01-20")]["ihc"] == pytest.approx(0.2)
     assert rows[("Search", "2025-01-20")]["ihc_revenue"] == pytest.approx(40.0)
-    assert rows[("Paid", "2025-01-30")]["cost"] == 3.0 and rows[("Paid", "2025-01-30")]["cpo"] is None  # ihc 0
-    assert rows[("Paid", "2025-02-01")]["cost"] == 5.0  # s_at and s_after (after the conversion, still a cost)
+    assert (
+        rows[("Paid", "2025-01-30")]["cost"] == 3.0 and rows[("Paid", "2025-01-30")]["cpo"] is None
+    )  # ihc 0
+    assert (
+        rows[("Paid", "2025-02-01")]["cost"] == 5.0
+    )  # s_at and s_after (after the conversion, still a cost)
     search = rows[("Search", "2025-01-20")]
     assert search["cost"] == 2.0 and search["roas"] == pytest.approx(20.0)
     assert rows[("Display", "2025-01-25")]["ihc"] == 0.0 and rows[("Display", "2025-01-25")]["cpo"] is None

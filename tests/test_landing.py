@@ -8,7 +8,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import openpyxl
-
 import pytest
 
 from platform_assets.core.landing import (
@@ -138,7 +137,15 @@ def test_csv_bom_crlf_quotes_aliases_and_lineage(store: CountingStore) -> None:
     assert parsed.rejects == []
     assert parsed.extra_columns == ["Extra"]
     assert parsed.table.column_names == [
-        "order_id", "user_id", "amount", "note", "_rescued_data", "_source_file", "_row", "_ingested_at", "dt"
+        "order_id",
+        "user_id",
+        "amount",
+        "note",
+        "_rescued_data",
+        "_source_file",
+        "_row",
+        "_ingested_at",
+        "dt",
     ]
     assert rows(parsed, "order_id", "user_id", "amount", "note", "_row") == [
         ("1", "u1", "229.5", "hello, world", 2),
@@ -147,7 +154,9 @@ def test_csv_bom_crlf_quotes_aliases_and_lineage(store: CountingStore) -> None:
     ]
     # The undeclared column is kept, per row, under its delivered header.
     assert [json.loads(v) for v in parsed.table["_rescued_data"].to_pylist()] == [
-        {"Extra": "x"}, {"Extra": "y"}, {"Extra": "z"}
+        {"Extra": "x"},
+        {"Extra": "y"},
+        {"Extra": "z"},
     ]
     assert set(parsed.table["_source_file"].to_pylist()) == {key}
     assert set(parsed.table["dt"].to_pylist()) == {"2025-04-01"}
@@ -270,7 +279,14 @@ def test_long_raw_text_is_truncated(store: CountingStore) -> None:
 
 def test_cell_text() -> None:
     assert [cell_text(v) for v in (None, "a ", 7, 300.0, 229.5, 20.03, True, False)] == [
-        None, "a ", "7", "300", "229.5", "20.03", "true", "false"
+        None,
+        "a ",
+        "7",
+        "300",
+        "229.5",
+        "20.03",
+        "true",
+        "false",
     ]
     assert cell_text(datetime(2025, 4, 1, 11, 27)) == "2025-04-01T11:27:00"
     assert cell_text(datetime(2025, 4, 1, 11, 27, 0, 500)) == "2025-04-01T11:27:00.000500"
@@ -448,5 +464,6 @@ def test_columns_beyond_the_source_are_rescued_from_json_and_workbooks(store: Co
     assert parsed.rejects == []
     # A named extra column is kept on every row (even empty); an unnamed empty one is not drift.
     assert [json.loads(v) for v in parsed.table["_rescued_data"].to_pylist()] == [
-        {"coupon": "FREESHIP"}, {"coupon": None}
+        {"coupon": "FREESHIP"},
+        {"coupon": None},
     ]

@@ -83,7 +83,8 @@ def test_a_delivery_mostly_quarantined_fails_loudly_until_accepted(etlbad_run):
     assert failure.step_key == "silver_purchases_purchases"
     assert "quarantine_share" in message and "52.0%" in message and "email_valid" in message
     share = [
-        e for e in refused.get_asset_check_evaluations()
+        e
+        for e in refused.get_asset_check_evaluations()
         if e.check_name == "quarantine_share" and e.asset_key.to_user_string() == "silver/purchases/purchases"
     ]
     assert [e.severity for e in share] == [dg.AssetCheckSeverity.ERROR] and not share[0].passed
@@ -117,7 +118,12 @@ def test_every_bad_row_is_quarantined_under_its_rule_and_nothing_is_lost(etlbad_
     assert quarantine[2]["purchase_date"] == "2023"
 
     assert sorted((r["_row"], r["purchase_id"]) for r in silver) == [
-        (8, 75), (10, 76), (12, 77), (14, 78), (16, 79), (18, 710)
+        (8, 75),
+        (10, 76),
+        (12, 77),
+        (14, 78),
+        (16, 79),
+        (18, 710),
     ]
     assert {r["row"] for r in unparsed} == set(JUNK_LINES)
     assert {r["raw"] for r in unparsed} == {"aaron", "paul"}
@@ -134,6 +140,6 @@ def test_the_good_rows_reach_the_summary_and_the_warehouse(etlbad_run):
     wh = WarehouseResource(url=f"sqlite:///{home / 'warehouse.db'}")
     assert wh.read("select count(*) as n from customer_purchase_summary") == [{"n": 6}]
     # Six customers tie at 225.00: the view ranks the lower customer_id first.
-    assert [r["customer_id"] for r in wh.read("select customer_id from top_customers order by customer_rank")] == [
-        1, 2, 3, 4, 5
-    ]
+    assert [
+        r["customer_id"] for r in wh.read("select customer_id from top_customers order by customer_rank")
+    ] == [1, 2, 3, 4, 5]

@@ -15,7 +15,11 @@ START = date(2025, 1, 1)
 
 
 def files(root: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -50,7 +54,9 @@ def test_summary_reconciles_with_the_files(tmp_path):
             assert all(date.fromisoformat(r[0]).weekday() < 5 for r in data)
     assert counted == s["rows"]
     assert set(s["bad_rows"]) == set(PURCHASE_RULES) and all(n >= 1 for n in s["bad_rows"].values())
-    assert s["duplicates"] >= 1 and s["updates"] >= 1 and s["moved_purchases"] == 1 and s["malformed_rows"] >= 1
+    assert (
+        s["duplicates"] >= 1 and s["updates"] >= 1 and s["moved_purchases"] == 1 and s["malformed_rows"] >= 1
+    )
     # Double deliveries are byte-identical copies of a day's file.
     defects = s["defect_files"]
     for copy in defects["resent_same_day"]:
@@ -63,7 +69,13 @@ def test_summary_reconciles_with_the_files(tmp_path):
     assert e["bronze_purchases"] == s["rows"]["purchases"] - s["malformed_rows"]
     assert e["silver_purchases"] + e["quarantine_purchases"] == e["bronze_purchases"]
     assert e["customers"] == len(e["summary"]) and e["purchases"] <= e["silver_purchases"]
-    currencies = {r[7].strip().upper() for key in on_disk if "/purchases/" in key for r in rows(out / key)[1] if len(r) == 8}
+    currencies = {
+        r[7].strip().upper()
+        for key in on_disk
+        if "/purchases/" in key
+        for r in rows(out / key)[1]
+        if len(r) == 8
+    }
     assert {"AUD", "USD", "EUR", "GBP", "NZD", "JPY"} <= currencies
 
 

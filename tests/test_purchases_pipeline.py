@@ -5,12 +5,11 @@ recomputation, and the warehouse (SQLite, and PostgreSQL row for row)."""
 import os
 import shutil
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import dagster as dg
-import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
@@ -68,9 +67,14 @@ def make_defs(home: Path) -> dg.Definitions:
 
 
 def run(home: Path, start: str, end: str, instance=None):
-    result = make_defs(home).resolve_job_def("purchases_job").execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(), tags={RANGE_START: start, RANGE_END: end},
-        raise_on_error=False,
+    result = (
+        make_defs(home)
+        .resolve_job_def("purchases_job")
+        .execute_in_process(
+            instance=instance or dg.DagsterInstance.ephemeral(),
+            tags={RANGE_START: start, RANGE_END: end},
+            raise_on_error=False,
+        )
     )
     assert result.success, [e.event_specific_data.error.message for e in result.get_step_failure_events()]
     return result
@@ -80,7 +84,9 @@ def gold_facts(result) -> dict:
     """The gold materialization's metadata (mode, customers recomputed, changed partitions, merge rows)."""
     for e in result.all_events:
         if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.to_user_string() == GOLD:
-            return {k: getattr(v, "value", v) for k, v in e.event_specific_data.materialization.metadata.items()}
+            return {
+                k: getattr(v, "value", v) for k, v in e.event_specific_data.materialization.metadata.items()
+            }
     raise AssertionError("no gold materialization")
 
 
@@ -98,9 +104,16 @@ def reference_summary(lake: Lake) -> dict[int, dict]:
     out: dict[int, dict] = {}
     newest: dict[int, tuple] = {}
     for pid, (order, r) in latest.items():
-        s = out.setdefault(r["customer_id"], {"customer_id": r["customer_id"], "purchases": 0,
-                                             "total_spent_aud": Decimal(0), "first_purchase_date": r["purchase_date"],
-                                             "last_purchase_date": r["purchase_date"]})
+        s = out.setdefault(
+            r["customer_id"],
+            {
+                "customer_id": r["customer_id"],
+                "purchases": 0,
+                "total_spent_aud": Decimal(0),
+                "first_purchase_date": r["purchase_date"],
+                "last_purchase_date": r["purchase_date"],
+            },
+        )
         s["purchases"] += 1
         s["total_spent_aud"] += r["amount_aud"]
         s["first_purchase_date"] = min(s["first_purchase_date"], r["purchase_date"])
@@ -123,8 +136,15 @@ def spark_full_recomputation(spark, home: Path) -> dict[int, dict]:
         lake=str(home / "lake"),
         dts=None,
         inputs={"purchases": InputSpec(SILVER)},
-        outputs={"gold": OutputSpec(scratch, False, "platform_assets.purchases.checks:CustomerPurchaseSummary",
-                                    "merge", ["customer_id"])},
+        outputs={
+            "gold": OutputSpec(
+                scratch,
+                False,
+                "platform_assets.purchases.checks:CustomerPurchaseSummary",
+                "merge",
+                ["customer_id"],
+            )
+        },
         params={"silver": SILVER, "gold": scratch, "full_refresh": True},
     )
     result = execute(spark, spec, log=lambda _: None)
@@ -181,24 +201,41 @@ def scenario(history, tmp_path_factory, spark):
     url = f"sqlite:///{home / 'warehouse.db'}"
     snaps = {"A": {"gold": gold(lake), "served": served(url)}}
     day4 = home / "landing/purchases/purchases/2025-01-04/purchases_2025-01-04.csv"
-    for target, hour in ((day4.with_name("purchases_2025-01-04_copy.csv"), 22),
-                         (home / "landing/purchases/purchases/2025-01-05/purchases_2025-01-04.csv", 9)):
+    for target, hour in (
+        (day4.with_name("purchases_2025-01-04_copy.csv"), 22),
+        (home / "landing/purchases/purchases/2025-01-05/purchases_2025-01-04.csv", 9),
+    ):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(day4, target)  # the same bytes, delivered later
         stamp = datetime.fromisoformat(f"{target.parent.name}T{hour:02d}:00:00+00:00").timestamp()
         os.utime(target, (stamp, stamp))
-    steps = {"B": ("2025-01-04", "2025-01-05"), "C": ("2025-01-05", "2025-01-05"), "D": ("2025-01-06", "2025-01-06")}
+    steps = {
+        "B": ("2025-01-04", "2025-01-05"),
+        "C": ("2025-01-05", "2025-01-05"),
+        "D": ("2025-01-06", "2025-01-06"),
+    }
     for step, (start, end) in steps.items():
         if step == "D":
-            write_file(home, "2025-01-06", "corrections.csv", [
-                f"{X},Ann,Lee,ann.lee@example.com,900001,2025-01-04,80.00,AUD",
-                f"{Z},Dan,Fox,dan.fox@example.com,900004,2025-01-04,30,AUD",
-            ], hour=8)
+            write_file(
+                home,
+                "2025-01-06",
+                "corrections.csv",
+                [
+                    f"{X},Ann,Lee,ann.lee@example.com,900001,2025-01-04,80.00,AUD",
+                    f"{Z},Dan,Fox,dan.fox@example.com,900004,2025-01-04,30,AUD",
+                ],
+                hour=8,
+            )
         versions = {"silver": lake.delta(SILVER).version(), "gold": lake.delta(GOLD).version()}
         result = run(home, start, end)
-        snaps[step] = {"gold": gold(lake), "served": served(url), "facts": gold_facts(result),
-                       "versions_before": versions, "silver_version": lake.delta(SILVER).version(),
-                       "reference": reference_summary(lake)}
+        snaps[step] = {
+            "gold": gold(lake),
+            "served": served(url),
+            "facts": gold_facts(result),
+            "versions_before": versions,
+            "silver_version": lake.delta(SILVER).version(),
+            "reference": reference_summary(lake),
+        }
     return home, snaps
 
 
@@ -234,8 +271,11 @@ def test_history_is_one_run_and_reconciles_with_the_generator(history):
             continue
         got = summary_rows[int(cid)]
         assert {
-            "full_name": got["full_name"], "email": got["email"], "purchases": got["purchases"],
-            "total_spent_aud": str(got["total_spent_aud"]), "first_purchase_date": got["first_purchase_date"].isoformat(),
+            "full_name": got["full_name"],
+            "email": got["email"],
+            "purchases": got["purchases"],
+            "total_spent_aud": str(got["total_spent_aud"]),
+            "first_purchase_date": got["first_purchase_date"].isoformat(),
             "last_purchase_date": got["last_purchase_date"].isoformat(),
         } == want, cid
     assert summary_rows == reference_summary(lake)
@@ -243,11 +283,15 @@ def test_history_is_one_run_and_reconciles_with_the_generator(history):
     bob = next(r for r in silver.to_pylist() if r["purchase_id"] == 900003)
     assert bob["fx_rate_date"] == date(2025, 1, 3)
     assert bob["amount_aud"] == (Decimal(40) * bob["aud_per_unit"]).quantize(CENT, ROUND_HALF_UP)
-    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    evaluations = [
+        e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     # The generator's messy input warns (its malformed rows, its share of bad rows); nothing else fails.
     warned = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
-    assert warned <= {("quarantine/purchases/purchases_unparsed", "unparsed_files"),
-                      ("silver/purchases/purchases", "quarantine_share")}, warned
+    assert warned <= {
+        ("quarantine/purchases/purchases_unparsed", "unparsed_files"),
+        ("silver/purchases/purchases", "quarantine_share"),
+    }, warned
     assert evaluations and all(e.passed or e.severity == dg.AssetCheckSeverity.WARN for e in evaluations)
     unparsed_check = next(e for e in evaluations if e.check_name == "unparsed_files" and not e.passed)
     assert unparsed_check.metadata["unparsed_rows"].value == summary["malformed_rows"]
@@ -327,7 +371,10 @@ def test_the_warehouse_asset_on_postgresql_matches_sqlite_row_for_row(history, s
     for home in (history[0], scenario[0]):
         result = dg.materialize(
             [warehouse_customer_purchase_summary],
-            resources={"lake": LakeResource(root=str(home / "lake")), "warehouse": WarehouseResource(url=postgres_db)},
+            resources={
+                "lake": LakeResource(root=str(home / "lake")),
+                "warehouse": WarehouseResource(url=postgres_db),
+            },
             raise_on_error=False,
         )
         assert result.success

@@ -23,7 +23,9 @@ PURCHASES_CSV = (
 FX_CSV = "date,currency,aud_per_unit\n2025-01-31,USD,1.5\n2025-02-03,USD,1.6\n"
 
 
-def test_a_file_landing_in_s3_reaches_the_served_table_through_the_sensor(s3_bucket, s3_endpoint, tmp_path, spark):
+def test_a_file_landing_in_s3_reaches_the_served_table_through_the_sensor(
+    s3_bucket, s3_endpoint, tmp_path, spark
+):
     root = f"s3://{s3_bucket}/landing"
     landing = ObjectStoreResource(root=root, endpoint_url=s3_endpoint)
     warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
@@ -36,8 +38,12 @@ def test_a_file_landing_in_s3_reaches_the_served_table_through_the_sensor(s3_buc
         }
     )
     s3 = boto3.client("s3", endpoint_url=s3_endpoint)
-    s3.put_object(Bucket=s3_bucket, Key=f"landing/purchases/fx_rates/{DAY}/fx_rates.csv", Body=FX_CSV.encode())
-    s3.put_object(Bucket=s3_bucket, Key=f"landing/purchases/purchases/{DAY}/purchases.csv", Body=PURCHASES_CSV.encode())
+    s3.put_object(
+        Bucket=s3_bucket, Key=f"landing/purchases/fx_rates/{DAY}/fx_rates.csv", Body=FX_CSV.encode()
+    )
+    s3.put_object(
+        Bucket=s3_bucket, Key=f"landing/purchases/purchases/{DAY}/purchases.csv", Body=PURCHASES_CSV.encode()
+    )
 
     sensor = defs.resolve_sensor_def("purchases_purchases_landing")
     with dg.instance_for_test() as instance:
@@ -54,12 +60,17 @@ def test_a_file_landing_in_s3_reaches_the_served_table_through_the_sensor(s3_buc
         assert result.success, [e.event_specific_data.error.message for e in result.get_step_failure_events()]
 
         # Nothing new: the next tick requests nothing.
-        with dg.build_sensor_context(instance=instance, resources={"landing": landing}, cursor=tick.cursor) as ctx:
+        with dg.build_sensor_context(
+            instance=instance, resources={"landing": landing}, cursor=tick.cursor
+        ) as ctx:
             assert not sensor.evaluate_tick(ctx).run_requests
 
-    served = {r["customer_id"]: r for r in WarehouseResource(url=warehouse_url).read(
-        "select customer_id, full_name, email, purchases, total_spent_aud from customer_purchase_summary"
-    )}
+    served = {
+        r["customer_id"]: r
+        for r in WarehouseResource(url=warehouse_url).read(
+            "select customer_id, full_name, email, purchases, total_spent_aud from customer_purchase_summary"
+        )
+    }
     assert sorted(served) == [7001, 7002]  # 7003's only row broke email_valid
     # 410.50 USD at the latest rate on or before 2025-02-02 (1.5, Friday's) + 10.00 AUD.
     assert float(served[7001]["total_spent_aud"]) == 615.75 + 10.00

@@ -49,7 +49,15 @@ FIRST = summary(
         (1, "Jane Smith", "jane@example.com", 1, "225.00", "2023-10-02", "2023-10-02"),
         (2, "Zoë O'Brien", "zoe@example.com", 3, "123456789012.34", "2024-01-01", "2025-01-03"),
         (3, None, "anon@example.com", 2, "0.01", "2024-02-29", "2024-03-01"),
-        (4, "Robert'); DROP TABLE customer_purchase_summary;--", "bobby@example.com", 1, "50.50", "2025-01-01", "2025-01-01"),
+        (
+            4,
+            "Robert'); DROP TABLE customer_purchase_summary;--",
+            "bobby@example.com",
+            1,
+            "50.50",
+            "2025-01-01",
+            "2025-01-01",
+        ),
         (5, "Ann Lee", "ann@example.com", 4, "700.00", "2024-12-01", "2025-01-04"),
         (6, "Bo Ng", "bo@example.com", 2, "700.00", "2024-12-02", "2025-01-02"),
         (7, "Cy Roe", "cy@example.com", 1, "12.34", "2025-01-02", "2025-01-02"),
@@ -60,7 +68,15 @@ SECOND = summary(
     [
         (1, "Jane Smith", "jane@example.com", 1, "225.00", "2023-10-02", "2023-10-02"),
         (2, "Zoë O'Brien", "zoe@example.com", 3, "123456789012.34", "2024-01-01", "2025-01-03"),
-        (4, "Robert'); DROP TABLE customer_purchase_summary;--", "bobby@example.com", 1, "50.50", "2025-01-01", "2025-01-01"),
+        (
+            4,
+            "Robert'); DROP TABLE customer_purchase_summary;--",
+            "bobby@example.com",
+            1,
+            "50.50",
+            "2025-01-01",
+            "2025-01-01",
+        ),
         (5, "Ann Lee", "ann.lee@example.net", 5, "880.25", "2024-12-01", "2025-01-06"),
         (6, "Bo Ng", "bo@example.com", 2, "700.00", "2024-12-02", "2025-01-02"),
         (7, "Cy Roe", "cy@example.com", 1, "12.34", "2025-01-02", "2025-01-02"),
@@ -86,7 +102,9 @@ def without_updated_at(rows: list[dict]) -> list[dict]:
 def top(wh: WarehouseResource) -> list[tuple]:
     return [
         (r["customer_rank"], r["customer_id"])
-        for r in wh.read(f"select customer_rank, customer_id from {serving.TOP_CUSTOMERS_VIEW} order by customer_rank")
+        for r in wh.read(
+            f"select customer_rank, customer_id from {serving.TOP_CUSTOMERS_VIEW} order by customer_rank"
+        )
     ]
 
 
@@ -99,7 +117,11 @@ def warehouse(request, tmp_path) -> WarehouseResource:
 
 def test_upsert_inserts_updates_deletes_and_keeps_unchanged_rows(warehouse):
     assert serving.publish_summary(warehouse, FIRST) == {
-        "staged": 7, "inserted": 7, "updated": 0, "unchanged": 0, "deleted": 0
+        "staged": 7,
+        "inserted": 7,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
     }
     first = {r["customer_id"]: r for r in served(warehouse)}
     assert without_updated_at(served(warehouse)) == without_updated_at(
@@ -109,13 +131,26 @@ def test_upsert_inserts_updates_deletes_and_keeps_unchanged_rows(warehouse):
     assert top(warehouse) == [(1, 2), (2, 5), (3, 6), (4, 1), (5, 4)]
 
     assert serving.publish_summary(warehouse, SECOND) == {
-        "staged": 7, "inserted": 1, "updated": 1, "unchanged": 5, "deleted": 1
+        "staged": 7,
+        "inserted": 1,
+        "updated": 1,
+        "unchanged": 5,
+        "deleted": 1,
     }
     second = {r["customer_id"]: r for r in served(warehouse)}
     assert without_updated_at(list(second.values())) == without_updated_at(SECOND.to_pylist())
     # updated_at is when a row last changed: only customer 5 (changed) and 8 (new) moved on.
-    assert {c for c in second if c in first and second[c]["updated_at"] == first[c]["updated_at"]} == {1, 2, 4, 6, 7}
-    assert second[5]["updated_at"] > first[5]["updated_at"] and second[8]["updated_at"] == second[5]["updated_at"]
+    assert {c for c in second if c in first and second[c]["updated_at"] == first[c]["updated_at"]} == {
+        1,
+        2,
+        4,
+        6,
+        7,
+    }
+    assert (
+        second[5]["updated_at"] > first[5]["updated_at"]
+        and second[8]["updated_at"] == second[5]["updated_at"]
+    )
     assert top(warehouse) == [(1, 2), (2, 5), (3, 6), (4, 1), (5, 8)]
     # The hostile name went in as a bound value; the table is still there.
     assert second[4]["full_name"].startswith("Robert'); DROP TABLE")
@@ -140,8 +175,12 @@ def test_a_failure_in_the_middle_of_the_upsert_leaves_the_served_table_as_it_was
     else:
         # A NULL key among valid rows: the load of the staging table fails part-way, after the served
         # table was created/checked inside the same transaction.
-        data = pa.concat_tables([SECOND, summary([(9, "X", "x@example.com", 1, "1.00", "2025-01-01", "2025-01-01")])])
-        data = data.set_column(0, "customer_id", pa.array([*SECOND.column("customer_id").to_pylist(), None], pa.int64()))
+        data = pa.concat_tables(
+            [SECOND, summary([(9, "X", "x@example.com", 1, "1.00", "2025-01-01", "2025-01-01")])]
+        )
+        data = data.set_column(
+            0, "customer_id", pa.array([*SECOND.column("customer_id").to_pylist(), None], pa.int64())
+        )
     try:
         with pytest.raises(Exception):
             serving.publish_summary(warehouse, data)
@@ -175,4 +214,8 @@ def test_identifiers_are_validated_and_updated_at_is_reserved(tmp_path):
     with pytest.raises(ValueError, match="key"):
         wh.upsert_table("t", FIRST, ["nope"])
     with pytest.raises(ValueError, match="updated_at"):
-        wh.upsert_table("t", FIRST.append_column("updated_at", pa.array([None] * FIRST.num_rows, pa.string())), ["customer_id"])
+        wh.upsert_table(
+            "t",
+            FIRST.append_column("updated_at", pa.array([None] * FIRST.num_rows, pa.string())),
+            ["customer_id"],
+        )

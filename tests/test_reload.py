@@ -68,7 +68,9 @@ def tiny_definitions(flag: Path, notifier: Notifier, clock, **policy) -> dg.Defi
     def tiny(context: dg.AssetExecutionContext) -> None:
         if flag.exists():
             detail = flag.read_text()  # empty unless a test wants more in the error
-            raise RuntimeError(f"tiny failed for {context.partition_key_range.start}..{context.partition_key_range.end}{detail}")
+            raise RuntimeError(
+                f"tiny failed for {context.partition_key_range.start}..{context.partition_key_range.end}{detail}"
+            )
 
     @dg.asset(
         partitions_def=dg.DailyPartitionsDefinition(start_date="2025-01-01"),
@@ -83,10 +85,16 @@ def tiny_definitions(flag: Path, notifier: Notifier, clock, **policy) -> dg.Defi
     def tiny_ok() -> dg.AssetCheckResult:
         return dg.AssetCheckResult(passed=True)
 
-    job = dg.define_asset_job("tiny_job", selection=dg.AssetSelection.groups("tiny"), tags={"omnilake/domain": "tiny"})
+    job = dg.define_asset_job(
+        "tiny_job", selection=dg.AssetSelection.groups("tiny"), tags={"omnilake/domain": "tiny"}
+    )
     sensor = build_reload_sensor([job], clock=clock, **policy)
     return dg.Definitions(
-        assets=[tiny, tiny_downstream], asset_checks=[tiny_ok], jobs=[job], sensors=[sensor], resources={"notifier": notifier}
+        assets=[tiny, tiny_downstream],
+        asset_checks=[tiny_ok],
+        jobs=[job],
+        sensors=[sensor],
+        resources={"notifier": notifier},
     )
 
 
@@ -105,11 +113,19 @@ def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
         yield inst
 
 
-def run(defs: dg.Definitions, instance: dg.DagsterInstance, request: dg.RunRequest | None = None, selection=None, **tags):
+def run(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    request: dg.RunRequest | None = None,
+    selection=None,
+    **tags,
+):
     """Execute tiny_job as the daemon would launch a request (or with the given partition-range tags)."""
     job = defs.resolve_job_def("tiny_job")
     if request is None:
-        return job.execute_in_process(instance=instance, tags=tags, asset_selection=selection, raise_on_error=False)
+        return job.execute_in_process(
+            instance=instance, tags=tags, asset_selection=selection, raise_on_error=False
+        )
     return job.execute_in_process(
         instance=instance,
         tags=request.tags,
@@ -122,7 +138,9 @@ def run(defs: dg.Definitions, instance: dg.DagsterInstance, request: dg.RunReque
 
 def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
     sensor = defs.resolve_sensor_def("omnilake_failed_partition_reload")
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs, resources=defs.resources)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
+    )
     return sensor(context)
 
 
@@ -199,7 +217,13 @@ def test_a_successful_reload_ends_it(tmp_path, instance, webhook):
     flag = tmp_path / "fail"
     flag.touch()
     clock = Clock()
-    defs = tiny_definitions(flag, Notifier(channel="slack", slack_webhook_url=webhook.url), clock, max_attempts=3, backoff_minutes=1)
+    defs = tiny_definitions(
+        flag,
+        Notifier(channel="slack", slack_webhook_url=webhook.url),
+        clock,
+        max_attempts=3,
+        backoff_minutes=1,
+    )
     first = run(defs, instance, **{"dagster/partition": "2025-01-07"})
     assert not first.success
     clock.now = end_time(instance, first.run_id) + MINUTE
@@ -208,7 +232,9 @@ def test_a_successful_reload_ends_it(tmp_path, instance, webhook):
 
     flag.unlink()  # the cause is fixed (e.g. a late file arrived)
     assert run(defs, instance, request).success
-    assert instance.get_run_by_id(instance.get_runs(limit=1)[0].run_id).tags["dagster/partition"] == "2025-01-07"
+    assert (
+        instance.get_run_by_id(instance.get_runs(limit=1)[0].run_id).tags["dagster/partition"] == "2025-01-07"
+    )
     clock.now += 24 * 60 * MINUTE
     result = tick(defs, instance, None)
     assert not result.run_requests and result.skip_reason.skip_message == "no failed runs to reload"
@@ -219,7 +245,13 @@ def test_a_subset_run_is_reloaded_with_its_selection(tmp_path, instance, webhook
     flag = tmp_path / "fail"
     flag.touch()
     clock = Clock()
-    defs = tiny_definitions(flag, Notifier(channel="slack", slack_webhook_url=webhook.url), clock, max_attempts=1, backoff_minutes=1)
+    defs = tiny_definitions(
+        flag,
+        Notifier(channel="slack", slack_webhook_url=webhook.url),
+        clock,
+        max_attempts=1,
+        backoff_minutes=1,
+    )
     failed = run(defs, instance, selection=[dg.AssetKey("tiny")], **{"dagster/partition": "2025-01-09"})
     assert not failed.success
     assert instance.get_run_by_id(failed.run_id).asset_selection == {dg.AssetKey("tiny")}
@@ -240,7 +272,13 @@ def test_zero_attempts_notifies_at_once_and_a_failed_delivery_is_retried(tmp_pat
     flag = tmp_path / "fail"
     flag.touch()
     clock = Clock()
-    defs = tiny_definitions(flag, Notifier(channel="slack", slack_webhook_url=webhook.url), clock, max_attempts=0, backoff_minutes=5)
+    defs = tiny_definitions(
+        flag,
+        Notifier(channel="slack", slack_webhook_url=webhook.url),
+        clock,
+        max_attempts=0,
+        backoff_minutes=5,
+    )
     failed = run(defs, instance, **{RANGE_START_TAG: "2025-02-01", RANGE_END_TAG: "2025-02-02"})
     clock.now = end_time(instance, failed.run_id)
 
@@ -258,7 +296,13 @@ def test_a_password_in_the_error_never_reaches_the_notification(tmp_path, instan
     flag = tmp_path / "fail"
     flag.write_text(": could not connect to postgresql+psycopg://omni:s3cret-pw@db:5432/warehouse")
     clock = Clock()
-    defs = tiny_definitions(flag, Notifier(channel="slack", slack_webhook_url=webhook.url), clock, max_attempts=0, backoff_minutes=5)
+    defs = tiny_definitions(
+        flag,
+        Notifier(channel="slack", slack_webhook_url=webhook.url),
+        clock,
+        max_attempts=0,
+        backoff_minutes=5,
+    )
     failed = run(defs, instance, **{RANGE_START_TAG: "2025-02-01", RANGE_END_TAG: "2025-02-01"})
     clock.now = end_time(instance, failed.run_id)
     tick(defs, instance, None)
@@ -319,19 +363,28 @@ def test_sns_topic_delivers_to_a_subscribed_queue(s3_endpoint):
     sqs = boto3.client("sqs", endpoint_url=s3_endpoint, region_name="us-east-1")
     topic = sns.create_topic(Name=f"omnilake-alerts-{uuid.uuid4().hex[:8]}")["TopicArn"]
     queue_url = sqs.create_queue(QueueName=f"alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
 
     notifier = Notifier(channel="sns", sns_topic_arn=topic, endpoint_url=s3_endpoint)
-    long_subject = "omnilake: restaurants_job [2025-01-01..2025-01-31] still failing\nafter 3 automatic reload(s) " + "x" * 80
+    long_subject = (
+        "omnilake: restaurants_job [2025-01-01..2025-01-31] still failing\nafter 3 automatic reload(s) "
+        + "x" * 80
+    )
     notifier.notify(long_subject, "job: restaurants_job\nerror: boom")
 
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=2).get("Messages", [])
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=2).get(
+        "Messages", []
+    )
     assert len(messages) == 1
     envelope = json.loads(messages[0]["Body"])
     assert envelope["TopicArn"] == topic
     assert len(envelope["Subject"]) <= 100 and "\n" not in envelope["Subject"]
-    assert envelope["Subject"].startswith("omnilake: restaurants_job [2025-01-01..2025-01-31] still failing after 3")
+    assert envelope["Subject"].startswith(
+        "omnilake: restaurants_job [2025-01-01..2025-01-31] still failing after 3"
+    )
     assert envelope["Message"].endswith("job: restaurants_job\nerror: boom")
 
 
@@ -340,7 +393,9 @@ def test_sns_errors_are_notification_errors(s3_endpoint):
     with pytest.raises(NotificationError, match="SNS publish to .*no-such-topic failed"):
         Notifier(channel="sns", sns_topic_arn=missing, endpoint_url=s3_endpoint).notify("s", "m")
     with pytest.raises(NotificationError, match="not an SNS topic ARN"):
-        Notifier(channel="sns", sns_topic_arn="arn:aws:sqs:us-east-1:1:q", endpoint_url=s3_endpoint).notify("s", "m")
+        Notifier(channel="sns", sns_topic_arn="arn:aws:sqs:us-east-1:1:q", endpoint_url=s3_endpoint).notify(
+            "s", "m"
+        )
     with pytest.raises(NotificationError, match="needs sns_topic_arn"):
         Notifier(channel="sns").notify("s", "m")
 

@@ -204,7 +204,9 @@ def _eq10_exact(p: BGNBDParams, t, x, t_x, big_t) -> float:
     t, x, t_x, big_t = (mpmath.mpf(v) for v in (t, x, t_x, big_t))
     z = t / (alpha + big_t + t)
     head = (a + b + x - 1) / (a - 1)
-    body = 1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * mpmath.hyp2f1(r + x, b + x, a + b + x - 1, z)
+    body = 1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * mpmath.hyp2f1(
+        r + x, b + x, a + b + x - 1, z
+    )
     odds = a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x) if x > 0 else 0
     return float(head * body / (1 + odds))
 

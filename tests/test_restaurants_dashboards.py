@@ -5,7 +5,6 @@ data); once in a real headless Chromium against `omnilake dashboards`."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -69,7 +68,9 @@ def test_missing_and_empty_tables_are_explained(dashboards_env: Path):
     from resources.warehouse import WarehouseResource
 
     warehouse = WarehouseResource(url=f"sqlite:///{dashboards_env}/warehouse.db")
-    warehouse.replace_table("restaurants_mart_churn_indicators", pa.table({"user_id": pa.array([], pa.string())}))
+    warehouse.replace_table(
+        "restaurants_mart_churn_indicators", pa.table({"user_id": pa.array([], pa.string())})
+    )
     assert "is not in the warehouse" in infos(run_page("customer_ltv.py"))
     assert "has no rows" in infos(run_page("churn_indicators.py"))
 
@@ -78,7 +79,9 @@ def test_unreachable_warehouse_is_explained_without_its_password(dashboards_env,
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setenv("OMNILAKE_WAREHOUSE_URL", f"postgresql+psycopg://omni:s3cret-pw@127.0.0.1:{port}/wh?connect_timeout=2")
+    monkeypatch.setenv(
+        "OMNILAKE_WAREHOUSE_URL", f"postgresql+psycopg://omni:s3cret-pw@127.0.0.1:{port}/wh?connect_timeout=2"
+    )
     pytest.importorskip("psycopg")
     at = run_page("loyalty_impact.py")
     text = infos(at)
@@ -94,7 +97,9 @@ D = date.fromisoformat
 MARTS = {
     "mart_sales_trends": pa.table(
         {
-            "date": pa.array([D("2025-01-01"), D("2025-01-02"), D("2025-01-03"), D("2025-01-04")], pa.date32()),
+            "date": pa.array(
+                [D("2025-01-01"), D("2025-01-02"), D("2025-01-03"), D("2025-01-04")], pa.date32()
+            ),
             "orders": [10, 5, 0, 4],
             "items": [20, 9, 0, 6],
             "net_revenue": [100.5, 50.25, 0.0, 40.0],
@@ -139,7 +144,9 @@ MARTS = {
     "mart_churn_indicators": pa.table(
         {
             "user_id": ["u1", "u2", "u3", "u4"],
-            "last_order_date": pa.array([D("2025-06-01"), D("2025-04-20"), D("2025-01-01"), D("2025-02-01")], pa.date32()),
+            "last_order_date": pa.array(
+                [D("2025-06-01"), D("2025-04-20"), D("2025-01-01"), D("2025-02-01")], pa.date32()
+            ),
             "days_since_last_order": [0, 42, 151, 120],
             "orders": [9, 3, 1, 2],
             "avg_days_between_orders": [10.0, 12.0, None, 20.0],
@@ -291,7 +298,9 @@ def test_customer_ltv_without_a_model_fit(dashboards_env, nulled, warning):
 
     table = MARTS["mart_customer_ltv"]
     for column in nulled:
-        table = table.set_column(table.schema.get_field_index(column), column, pa.array([None] * 3, pa.float64()))
+        table = table.set_column(
+            table.schema.get_field_index(column), column, pa.array([None] * 3, pa.float64())
+        )
     WarehouseResource(url=settings.warehouse_url()).replace_table("restaurants_mart_customer_ltv", table)
     at = run_page("customer_ltv.py")
     assert kpis(at)["Predicted CLV (365d)"] == "-" and kpis(at)["Historical CLV"] == "175.00"
@@ -300,8 +309,15 @@ def test_customer_ltv_without_a_model_fit(dashboards_env, nulled, warning):
 
 def test_customer_segments(populated):
     at = run_page("customer_segments.py")
-    assert kpis(at) == {"Customers": "4", "Net revenue": "525.50", "Avg recency (days)": "16.5", "Avg orders": "4.50"}
-    at = run_page("customer_segments.py", setup=lambda at: at.multiselect(key="rfm_segments").set_value(["champions"]))
+    assert kpis(at) == {
+        "Customers": "4",
+        "Net revenue": "525.50",
+        "Avg recency (days)": "16.5",
+        "Avg orders": "4.50",
+    }
+    at = run_page(
+        "customer_segments.py", setup=lambda at: at.multiselect(key="rfm_segments").set_value(["champions"])
+    )
     assert kpis(at)["Customers"] == "2" and kpis(at)["Net revenue"] == "500.00"
 
 
@@ -338,7 +354,10 @@ def test_location_performance(populated):
         "Avg order value": "14.29",
         "Top restaurant": "r-1",
     }
-    at = run_page("location_performance.py", setup=lambda at: at.multiselect(key="location_ids").set_value(["r-2", "r-3"]))
+    at = run_page(
+        "location_performance.py",
+        setup=lambda at: at.multiselect(key="location_ids").set_value(["r-2", "r-3"]),
+    )
     assert kpis(at)["Top restaurant"] == "r-2" and kpis(at)["Net revenue"] == "200.00"
 
 
@@ -369,14 +388,25 @@ def test_ad_roas_from_the_lake(populated):
     assert "5 orders, 42.00 revenue" in at.caption[0].value
     at = run_page("ad_roas.py", setup=lambda at: at.multiselect(key="roas_channels").set_value(["meta"]))
     assert kpis(at)["Spend"] == "5.00" and kpis(at)["ROAS"] == "1.50"
-    at = run_page("ad_roas.py", setup=lambda at: at.date_input(key="roas_dates").set_value((D("2025-01-02"), D("2025-01-02"))))
+    at = run_page(
+        "ad_roas.py",
+        setup=lambda at: at.date_input(key="roas_dates").set_value((D("2025-01-02"), D("2025-01-02"))),
+    )
     assert kpis(at)["Spend"] == "20.00" and kpis(at)["Attributed revenue"] == "30.00"
 
 
 def test_channel_reporting_from_the_lake(populated):
     at = run_page("channel_reporting.py")
-    assert kpis(at) == {"Cost": "100.00", "IHC conversions": "8.0", "IHC revenue": "320.00", "CPO": "12.50", "ROAS": "3.20"}
-    at = run_page("channel_reporting.py", setup=lambda at: at.multiselect(key="channel_names").set_value(["Email"]))
+    assert kpis(at) == {
+        "Cost": "100.00",
+        "IHC conversions": "8.0",
+        "IHC revenue": "320.00",
+        "CPO": "12.50",
+        "ROAS": "3.20",
+    }
+    at = run_page(
+        "channel_reporting.py", setup=lambda at: at.multiselect(key="channel_names").set_value(["Email"])
+    )
     assert kpis(at)["Cost"] == "20.00" and kpis(at)["ROAS"] == "6.00"
 
 
@@ -385,7 +415,12 @@ def test_overview_through_the_app_navigation(populated):
 
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
-    assert kpis(at) == {"Net revenue": "190.75", "Orders": "19", "Avg order value": "10.04", "Discounts": "7.00"}
+    assert kpis(at) == {
+        "Net revenue": "190.75",
+        "Orders": "19",
+        "Avg order value": "10.04",
+        "Discounts": "7.00",
+    }
     status = at.dataframe[0].value
     assert status["rows"].tolist() == [3, 4, 4, 4, 2, 3, 2, 2, 5, 4]
     assert set(status["status"]) == {"ok"}
@@ -401,7 +436,10 @@ def _start_dashboards(port: int, log_path: Path) -> subprocess.Popen:
     command = [str(omnilake)] if omnilake.exists() else [sys.executable, "-m", "platform_assets.cli"]
     with log_path.open("w") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
-            [*command, "dashboards", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ)
+            [*command, "dashboards", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ),
         )
 
 
@@ -473,7 +511,9 @@ def test_dashboards_in_a_headless_browser(populated, tmp_path):
             assert dict(zip(labels, values))["Net revenue"] == "190.75"
             # A second page through its URL: the restaurants page renders its KPI too.
             chrome.get(f"http://127.0.0.1:{port}/location_performance")
-            WebDriverWait(chrome, 60).until(lambda d: "r-1" in [e.text for e in d.find_elements(By.CSS_SELECTOR, metric)])
+            WebDriverWait(chrome, 60).until(
+                lambda d: "r-1" in [e.text for e in d.find_elements(By.CSS_SELECTOR, metric)]
+            )
             assert not chrome.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     finally:
         _stop(server)

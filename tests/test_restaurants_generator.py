@@ -14,7 +14,8 @@ from platform_assets.restaurants.generator import card_numbers, generate
 def digest(root: Path) -> dict[str, tuple[str, int]]:
     return {
         str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(), int(p.stat().st_mtime))
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -29,7 +30,9 @@ def test_same_seed_same_bytes_and_another_seed_differs(tmp_path):
 
 
 def test_the_files_carry_the_quirks_of_the_real_samples(tmp_path):
-    summary = generate_all(tmp_path, date(2025, 1, 1), 6, seed=7, scale=0.5, domains=["restaurants"])["restaurants"]
+    summary = generate_all(tmp_path, date(2025, 1, 1), 6, seed=7, scale=0.5, domains=["restaurants"])[
+        "restaurants"
+    ]
     items = b"".join(p.read_bytes() for p in sorted(tmp_path.glob("restaurants/order_items/*/*.csv")))
     text = items.decode()
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,3} UTC", text)
@@ -39,7 +42,9 @@ def test_the_files_carry_the_quirks_of_the_real_samples(tmp_path):
     for spelling in (",TRUE,", ",true,", ",1,", ",FALSE,"):
         assert spelling in text
     cards = card_numbers(tmp_path)
-    assert any(re.fullmatch(r"\d\.\d+E\+11", c) for c in cards) and any(re.fullmatch(r"\d{16}", c) for c in cards)
+    assert any(re.fullmatch(r"\d\.\d+E\+11", c) for c in cards) and any(
+        re.fullmatch(r"\d{16}", c) for c in cards
+    )
     options = "".join(p.read_text() for p in tmp_path.glob("restaurants/order_item_options/*/*.csv"))
     assert re.search(r",-\d+\.\d\d,1", options)  # discounts are options with negative prices
     dim = next(tmp_path.glob("restaurants/date_dim/*/date_dim.csv")).read_bytes()
@@ -57,7 +62,11 @@ def test_the_files_carry_the_quirks_of_the_real_samples(tmp_path):
     for path in tmp_path.glob("restaurants/order_items/*/*.csv"):
         for row in csv.DictReader(io.StringIO(path.read_text(), newline="")):
             row = {k.upper(): v for k, v in row.items()}
-            if (row.get("ITEM_QUANTITY") or "").isdigit() and row.get("ITEM_PRICE") not in (None, "N/A") and row["CURRENCY"] == "USD":
+            if (
+                (row.get("ITEM_QUANTITY") or "").isdigit()
+                and row.get("ITEM_PRICE") not in (None, "N/A")
+                and row["CURRENCY"] == "USD"
+            ):
                 assert Decimal(row["ITEM_PRICE"]) == unit[row["ITEM_NAME"]] * int(row["ITEM_QUANTITY"]), row
                 checked += 1
                 multi += int(row["ITEM_QUANTITY"]) > 1

@@ -49,10 +49,14 @@ def make_defs(home: Path) -> dg.Definitions:
 
 
 def run(home: Path, instance: dg.DagsterInstance):
-    result = make_defs(home).resolve_job_def("restaurants_job").execute_in_process(
-        instance=instance,
-        tags={RANGE_START: START.isoformat(), RANGE_END: "2025-01-14"},
-        raise_on_error=False,
+    result = (
+        make_defs(home)
+        .resolve_job_def("restaurants_job")
+        .execute_in_process(
+            instance=instance,
+            tags={RANGE_START: START.isoformat(), RANGE_END: "2025-01-14"},
+            raise_on_error=False,
+        )
     )
     assert result.success, [e.event_specific_data.error.message for e in result.get_step_failure_events()]
     return result
@@ -99,23 +103,37 @@ def test_one_run_builds_every_layer_and_the_books_balance(pipeline):
     assert silver.num_rows == summary["lines"]
     rules = Counter(r for failed in quarantine.column("_rules_failed").to_pylist() for r in failed)
     defects = summary["defects"]
-    assert rules == Counter({
-        "currency_usd": defects["currency_usd"],
-        SUPERSEDED: defects["superseded_line_items"],
-        "creation_date_matches_folder": 1,
-        "item_price_is_number": 1,
-        "is_loyalty_is_boolean": 1,
-    })
-    options = Counter(r for f in lake.read_arrow("quarantine/restaurants/order_item_options").column("_rules_failed").to_pylist() for r in f)
-    assert options == Counter({"lineitem_in_silver": defects["orphan_options"], SUPERSEDED: defects["duplicate_option_rows"]})
+    assert rules == Counter(
+        {
+            "currency_usd": defects["currency_usd"],
+            SUPERSEDED: defects["superseded_line_items"],
+            "creation_date_matches_folder": 1,
+            "item_price_is_number": 1,
+            "is_loyalty_is_boolean": 1,
+        }
+    )
+    options = Counter(
+        r
+        for f in lake.read_arrow("quarantine/restaurants/order_item_options")
+        .column("_rules_failed")
+        .to_pylist()
+        for r in f
+    )
+    assert options == Counter(
+        {"lineitem_in_silver": defects["orphan_options"], SUPERSEDED: defects["duplicate_option_rows"]}
+    )
     assert lake.read_arrow("silver/restaurants/orders").num_rows == summary["orders"]
     dim = lake.read_arrow("silver/restaurants/dim_date")
     assert dim.num_rows == DAYS - 2  # the calendar stops short of the orders
     trends = {r["date"]: r for r in lake.read_arrow("gold/restaurants/mart_sales_trends").to_pylist()}
     assert len(trends) == DAYS and trends[date(2025, 1, 4)]["holiday_name"] == "Founders Day"
     assert trends[date(2025, 1, 1)]["is_holiday"] is True and trends[date(2025, 1, 14)]["is_holiday"] is None
-    evaluations = [e.event_specific_data for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    failed = [(e.asset_key.to_user_string(), e.check_name, dict(e.metadata)) for e in evaluations if not e.passed]
+    evaluations = [
+        e.event_specific_data for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    failed = [
+        (e.asset_key.to_user_string(), e.check_name, dict(e.metadata)) for e in evaluations if not e.passed
+    ]
     # The one malformed line warns (unparsed_files); on 14 days the CLV fit, calibrated on 10 days, misses
     # the 4 held-out days by more than the tolerance (clv_calibration warns, with its evaluation); nothing
     # else fails.
@@ -132,13 +150,18 @@ def test_one_run_builds_every_layer_and_the_books_balance(pipeline):
     # 14 generated days are enough to fit BG/NBD and Gamma-Gamma: predictions for every customer.
     ltv = lake.read_arrow("gold/restaurants/mart_customer_ltv").to_pylist()
     assert ltv and all(r["p_alive"] is not None and r["predicted_clv_365d"] is not None for r in ltv)
-    assert {r["segment"] for r in lake.read_arrow("gold/restaurants/mart_customer_segments").to_pylist()} >= {"champions", "hibernating"}
-    churn = Counter(r["churn_status"] for r in lake.read_arrow("gold/restaurants/mart_churn_indicators").to_pylist())
+    assert {r["segment"] for r in lake.read_arrow("gold/restaurants/mart_customer_segments").to_pylist()} >= {
+        "champions",
+        "hibernating",
+    }
+    churn = Counter(
+        r["churn_status"] for r in lake.read_arrow("gold/restaurants/mart_churn_indicators").to_pylist()
+    )
     assert churn["active"] and churn["at_risk"]
 
 
 def test_warehouse_tables_hold_the_mart_rows(pipeline):
-    home, *_ , snap1, _snap2, _logs = pipeline
+    home, *_, snap1, _snap2, _logs = pipeline
     for mart in MARTS:
         assert snap1[mart], mart
         assert len(snap1[f"warehouse:{mart}"]) == len(snap1[mart]), mart
@@ -147,7 +170,7 @@ def test_warehouse_tables_hold_the_mart_rows(pipeline):
 
 
 def test_no_raw_card_number_reaches_the_lake_the_warehouse_or_the_run_logs(pipeline):
-    home, summary, first, second, *_ , logs = pipeline
+    home, summary, first, second, *_, logs = pipeline
     cards = card_numbers(home / "landing")
     assert len(cards) > 10 and any("E+" in c for c in cards) and any(len(c) == 16 for c in cards)
     needles = [c.encode() for c in cards] + [KEY.encode()]
@@ -212,9 +235,14 @@ def test_the_ltv_mart_runs_the_same_under_spark_submit_through_pipes(pipeline):
         raise_on_error=False,
     )
     assert result.success
-    checks = {e.event_specific_data.check_name: e.event_specific_data.passed
-              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     # clv_calibration warns on this short history exactly as in process (see the test above).
     assert checks == {"pandera_contract": True, "unique_key": True, "clv_fit": True, "clv_calibration": False}
-    rows = sorted(Lake(str(home / "lake")).read_arrow("gold/restaurants/mart_customer_ltv").to_pylist(), key=repr)
+    rows = sorted(
+        Lake(str(home / "lake")).read_arrow("gold/restaurants/mart_customer_ltv").to_pylist(), key=repr
+    )
     assert rows == snap1["mart_customer_ltv"]

@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import shared_file
+
 from platform_assets.core.execution import InputSpec, JobSpec, OutputSpec, execute
 from platform_assets.core.lake import Lake
 from platform_assets.core.rules import SUPERSEDED
@@ -52,27 +52,43 @@ def run_job(spark, home: Path, transform: str, inputs: dict, outputs: dict, dts,
 
 def bronze(spark, home: Path, source, dts):
     return run_job(
-        spark, home, "platform_assets.core.bronze:ingest", {},
-        {"bronze": (f"bronze/restaurants/{source.name}", True, None),
-         "unparsed": (f"quarantine/restaurants/{source.name}_unparsed", True, None)},
-        dts, {"source": asdict(source)},
+        spark,
+        home,
+        "platform_assets.core.bronze:ingest",
+        {},
+        {
+            "bronze": (f"bronze/restaurants/{source.name}", True, None),
+            "unparsed": (f"quarantine/restaurants/{source.name}_unparsed", True, None),
+        },
+        dts,
+        {"source": asdict(source)},
     )
 
 
 def silver(spark, home: Path, dts):
     C = "platform_assets.restaurants.checks"
     run_job(
-        spark, home, "platform_assets.restaurants.transforms:silver_order_lines",
-        {"order_items": "bronze/restaurants/order_items", "order_item_options": "bronze/restaurants/order_item_options"},
-        {"silver": ("silver/restaurants/order_lines", True, f"{C}:SilverOrderLines"),
-         "quarantine_items": ("quarantine/restaurants/order_items", True, None),
-         "quarantine_options": ("quarantine/restaurants/order_item_options", True, None)},
+        spark,
+        home,
+        "platform_assets.restaurants.transforms:silver_order_lines",
+        {
+            "order_items": "bronze/restaurants/order_items",
+            "order_item_options": "bronze/restaurants/order_item_options",
+        },
+        {
+            "silver": ("silver/restaurants/order_lines", True, f"{C}:SilverOrderLines"),
+            "quarantine_items": ("quarantine/restaurants/order_items", True, None),
+            "quarantine_options": ("quarantine/restaurants/order_item_options", True, None),
+        },
         dts,
     )
     run_job(
-        spark, home, "platform_assets.restaurants.transforms:silver_orders",
+        spark,
+        home,
+        "platform_assets.restaurants.transforms:silver_orders",
         {"order_lines": "silver/restaurants/order_lines"},
-        {"silver": ("silver/restaurants/orders", True, f"{C}:SilverOrders")}, dts,
+        {"silver": ("silver/restaurants/orders", True, f"{C}:SilverOrders")},
+        dts,
     )
 
 
@@ -156,8 +172,17 @@ def test_silver_order_lines_amounts_guests_and_quarantine(handmade):
     assert (l1["item_quantity"], l1["item_amount"]) == (3, Decimal("21.75"))
     # options: Add Egg 1.00 (the exact duplicate counts once) + 2 x -2.50 = -4.00; discount 5.00
     assert (l1["options"], l1["option_amount"], l1["discount_amount"], l1["net_amount"]) == (
-        2, Decimal("-4.00"), Decimal("5.00"), Decimal("17.75"))
-    assert (l1["card_token"], l1["card_last4"], l1["is_loyalty"], l1["user_id"]) == (token(CARD), "1111", True, "U1")
+        2,
+        Decimal("-4.00"),
+        Decimal("5.00"),
+        Decimal("17.75"),
+    )
+    assert (l1["card_token"], l1["card_last4"], l1["is_loyalty"], l1["user_id"]) == (
+        token(CARD),
+        "1111",
+        True,
+        "U1",
+    )
     assert l1["order_ts"] == datetime(2025, 3, 1, 10, 0, 0, 100000, tzinfo=timezone.utc) and l1["dt"] == DAY
     assert lines["L3"]["order_ts"] == datetime(2025, 3, 1, 11, 0, 0, 123456, tzinfo=timezone.utc)
     assert lines["L3"]["user_id"] is None and lines["L4"]["user_id"] is None  # GUEST and no user
@@ -178,12 +203,14 @@ def test_silver_order_lines_amounts_guests_and_quarantine(handmade):
         (r["option_name"], tuple(r["_rules_failed"]))
         for r in lake.read_arrow("quarantine/restaurants/order_item_options").to_pylist()
     )
-    assert oq == Counter({
-        ("Add Egg", (SUPERSEDED,)): 1,
-        ("Orphan", ("lineitem_in_silver",)): 1,
-        ("Add Basil", ("lineitem_in_silver",)): 1,  # its line is quarantined (EUR)
-        ("Bad Price", ("option_price_is_number",)): 1,
-    })
+    assert oq == Counter(
+        {
+            ("Add Egg", (SUPERSEDED,)): 1,
+            ("Orphan", ("lineitem_in_silver",)): 1,
+            ("Add Basil", ("lineitem_in_silver",)): 1,  # its line is quarantined (EUR)
+            ("Bad Price", ("option_price_is_number",)): 1,
+        }
+    )
 
 
 def test_silver_orders_roll_up_lines(handmade):
@@ -191,9 +218,23 @@ def test_silver_orders_roll_up_lines(handmade):
     orders = {r["order_id"]: r for r in lake.read_arrow("silver/restaurants/orders").to_pylist()}
     o1 = orders["O1"]
     # gross = 21.75 + 5.00 + the positive option 1.00; discount 5.00; net = 17.75 + 5.00
-    assert (o1["gross_amount"], o1["discount_amount"], o1["net_amount"]) == (Decimal("27.75"), Decimal("5.00"), Decimal("22.75"))
-    assert (o1["items"], o1["lines"], o1["is_discounted"], o1["is_loyalty"], o1["user_id"]) == (4, 2, True, True, "U1")
-    assert (orders["O2"]["is_discounted"], orders["O2"]["net_amount"], orders["O2"]["user_id"]) == (False, Decimal("4.99"), None)
+    assert (o1["gross_amount"], o1["discount_amount"], o1["net_amount"]) == (
+        Decimal("27.75"),
+        Decimal("5.00"),
+        Decimal("22.75"),
+    )
+    assert (o1["items"], o1["lines"], o1["is_discounted"], o1["is_loyalty"], o1["user_id"]) == (
+        4,
+        2,
+        True,
+        True,
+        "U1",
+    )
+    assert (orders["O2"]["is_discounted"], orders["O2"]["net_amount"], orders["O2"]["user_id"]) == (
+        False,
+        Decimal("4.99"),
+        None,
+    )
     assert set(orders) == {"O1", "O2", "O3"}
 
 
@@ -202,11 +243,34 @@ def test_discount_by_category_over_the_silver_lines(handmade, spark):
     from platform_assets.core.execution import TransformContext
 
     lines = Lake.read(lake, spark, "silver/restaurants/order_lines")
-    got = {r["item_category"]: r.asDict() for r in marts.mart_discount_by_category({"order_lines": lines}, TransformContext(spark, None, {}, lake))["gold"].collect()}
+    got = {
+        r["item_category"]: r.asDict()
+        for r in marts.mart_discount_by_category(
+            {"order_lines": lines}, TransformContext(spark, None, {}, lake)
+        )["gold"].collect()
+    }
     assert got == {
-        "Sandwiches": {"item_category": "Sandwiches", "discounted_lines": 1, "lines": 1, "discount_amount": Decimal("5.00"), "net_revenue": Decimal("17.75")},
-        "Drinks": {"item_category": "Drinks", "discounted_lines": 0, "lines": 1, "discount_amount": Decimal("0.00"), "net_revenue": Decimal("5.00")},
-        "Pizza": {"item_category": "Pizza", "discounted_lines": 0, "lines": 2, "discount_amount": Decimal("0.00"), "net_revenue": Decimal("7.99")},
+        "Sandwiches": {
+            "item_category": "Sandwiches",
+            "discounted_lines": 1,
+            "lines": 1,
+            "discount_amount": Decimal("5.00"),
+            "net_revenue": Decimal("17.75"),
+        },
+        "Drinks": {
+            "item_category": "Drinks",
+            "discounted_lines": 0,
+            "lines": 1,
+            "discount_amount": Decimal("0.00"),
+            "net_revenue": Decimal("5.00"),
+        },
+        "Pizza": {
+            "item_category": "Pizza",
+            "discounted_lines": 0,
+            "lines": 2,
+            "discount_amount": Decimal("0.00"),
+            "net_revenue": Decimal("7.99"),
+        },
     }
 
 
@@ -244,21 +308,36 @@ def test_the_real_samples_load_through_bronze_and_silver(tmp_path, spark, monkey
             write_bytes("order_items", day, f"{name[:-4]}_{i}.csv", (header + line).encode())
             item_rows += 1
     for name in ("bronze_order_item_options_top_10_rows.csv", "bronze_order_item_options_last_10_rows.csv"):
-        write_bytes("order_item_options", "2024-02-21", name, (root / "athena_query_results" / name).read_bytes())
+        write_bytes(
+            "order_item_options", "2024-02-21", name, (root / "athena_query_results" / name).read_bytes()
+        )
     for source in (DATE_DIM, ORDER_ITEMS, ORDER_ITEM_OPTIONS):
         bronze(spark, home, source, None)
     run_job(
-        spark, home, "platform_assets.restaurants.transforms:silver_dim_date",
+        spark,
+        home,
+        "platform_assets.restaurants.transforms:silver_dim_date",
         {"bronze": "bronze/restaurants/date_dim"},
-        {"silver": ("silver/restaurants/dim_date", False, "platform_assets.restaurants.checks:SilverDimDate"),
-         "quarantine": ("quarantine/restaurants/date_dim", False, None)}, None,
+        {
+            "silver": (
+                "silver/restaurants/dim_date",
+                False,
+                "platform_assets.restaurants.checks:SilverDimDate",
+            ),
+            "quarantine": ("quarantine/restaurants/date_dim", False, None),
+        },
+        None,
     )
     silver(spark, home, None)
     lake = Lake(str(home / "lake"))
 
     dim = {r["date"]: r for r in lake.read_arrow("silver/restaurants/dim_date").to_pylist()}
     assert len(dim) == 365 and min(dim) == date(2023, 1, 1) and max(dim) == date(2023, 12, 31)
-    assert (dim[date(2023, 1, 1)]["week"], dim[date(2023, 1, 1)]["is_weekend"], dim[date(2023, 1, 1)]["holiday_name"]) == (52, True, "New Year's Day")
+    assert (
+        dim[date(2023, 1, 1)]["week"],
+        dim[date(2023, 1, 1)]["is_weekend"],
+        dim[date(2023, 1, 1)]["holiday_name"],
+    ) == (52, True, "New Year's Day")
     assert sum(r["is_holiday"] for r in dim.values()) == 12
     assert lake.read_arrow("quarantine/restaurants/date_dim").num_rows == 0
 

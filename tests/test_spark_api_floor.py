@@ -8,9 +8,8 @@ import ast
 from pathlib import Path
 
 import pyspark
-from pyspark.sql import functions
-
 from conftest import REPO
+from pyspark.sql import functions
 
 CODE = [REPO / "platform_assets", REPO / "resources", REPO / "sensors"]
 
@@ -53,6 +52,10 @@ def test_no_spark_4_only_column_or_dataframe_methods():
     for root in CODE:
         for path in root.rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in spark4:
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in spark4
+                ):
                     offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: .{node.func.attr}(...)")
     assert offenders == [], offenders

@@ -51,7 +51,10 @@ def webserver(tmp_path_factory):
     exe = Path(sys.executable).with_name("dagster-webserver")
     proc = subprocess.Popen(
         [str(exe), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -80,17 +83,26 @@ def test_ui_shows_the_ecommerce_medallion(webserver):
         if not nodes:
             time.sleep(1)
     ecommerce = {k: n for k, n in nodes.items() if n["groupName"] == "ecommerce"}
-    assert {"bronze/ecommerce/orders", "silver/ecommerce/orders", "quarantine/ecommerce/orders",
-            "gold/ecommerce/daily_sales", "gold/ecommerce/customer_insights"} <= set(ecommerce)
+    assert {
+        "bronze/ecommerce/orders",
+        "silver/ecommerce/orders",
+        "quarantine/ecommerce/orders",
+        "gold/ecommerce/daily_sales",
+        "gold/ecommerce/customer_insights",
+    } <= set(ecommerce)
     daily = ecommerce["gold/ecommerce/daily_sales"]
     assert daily["isPartitioned"] and "Daily" in daily["partitionDefinition"]["description"]
     assert "Daily sales" in daily["description"]  # the transform's docstring
     assert {"/".join(d["path"]) for d in daily["dependencyKeys"]} == {
-        "silver/ecommerce/orders", "silver/ecommerce/order_items"
+        "silver/ecommerce/orders",
+        "silver/ecommerce/order_items",
     }
     checks = {c["name"]: c["blocking"] for c in daily["assetChecksOrError"]["checks"]}
     assert checks == {"pandera_contract": True, "unique_key": True}
-    items_checks = {c["name"]: c["blocking"] for c in ecommerce["silver/ecommerce/order_items"]["assetChecksOrError"]["checks"]}
+    items_checks = {
+        c["name"]: c["blocking"]
+        for c in ecommerce["silver/ecommerce/order_items"]["assetChecksOrError"]["checks"]
+    }
     assert items_checks["orphan_items"] is False
     assert not ecommerce["gold/ecommerce/customer_insights"]["isPartitioned"]
     assert {"table", "layer"} <= {m["label"] for m in daily["metadataEntries"]}
@@ -128,9 +140,19 @@ def catalog(tmp_path_factory):
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     port = _free_port()
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", "workspace.yaml", "-h", "127.0.0.1",
-         "-p", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(Path(sys.executable).with_name("dagster-webserver")),
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -157,13 +179,19 @@ def test_an_asset_page_shows_column_descriptions_and_its_column_lineage(catalog)
         WebDriverWait(chrome, 90).until(lambda d: "Columns" in d.find_element(By.TAG_NAME, "body").text)
         # The description written beside the contract (checks.DailySales), in the Columns panel.
         WebDriverWait(chrome, 60).until(
-            lambda d: "Revenue of the day: sum of total_amount of its orders." in d.find_element(By.TAG_NAME, "body").text
+            lambda d: (
+                "Revenue of the day: sum of total_amount of its orders."
+                in d.find_element(By.TAG_NAME, "body").text
+            )
         )
         text = chrome.find_element(By.TAG_NAME, "body").text
         assert "Number of orders on the day." in text and "commerce-data" in text  # descriptions, owner
     [node] = _post(f"{catalog}/graphql", LINEAGE_QUERY)["data"]["assetNodes"]
     [latest] = node["assetMaterializations"]
     lineage = next(e["lineage"] for e in latest["metadataEntries"] if e["label"] == "dagster/column_lineage")
-    deps = {e["columnName"]: {("/".join(d["assetKey"]["path"]), d["columnName"]) for d in e["columnDeps"]} for e in lineage}
+    deps = {
+        e["columnName"]: {("/".join(d["assetKey"]["path"]), d["columnName"]) for d in e["columnDeps"]}
+        for e in lineage
+    }
     assert ("silver/ecommerce/orders", "total_amount") in deps["revenue"]
     assert set(deps) == {"orders", "items", "customers", "revenue", "avg_order_value", "reorder_rate", "dt"}

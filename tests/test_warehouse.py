@@ -10,11 +10,15 @@ from resources.warehouse import WarehouseResource
 
 def test_replace_table_swaps_the_whole_table_and_binds_values(tmp_path):
     wh = WarehouseResource(url=f"sqlite:///{tmp_path / 'wh.db'}")
-    first = pa.table({"user_id": [1, 2], "total": pa.array([Decimal("10.50"), Decimal("3.25")], pa.decimal128(18, 2))})
+    first = pa.table(
+        {"user_id": [1, 2], "total": pa.array([Decimal("10.50"), Decimal("3.25")], pa.decimal128(18, 2))}
+    )
     assert wh.replace_table("customers", first) == 2
     hostile = pa.table({"user_id": [7], "note": ["'); DROP TABLE customers; --"]})
     assert wh.replace_table("customers", hostile) == 1
-    assert wh.read("select user_id, note from customers") == [{"user_id": 7, "note": "'); DROP TABLE customers; --"}]
+    assert wh.read("select user_id, note from customers") == [
+        {"user_id": 7, "note": "'); DROP TABLE customers; --"}
+    ]
     assert wh.read("select name from sqlite_master where name like :p", {"p": "%staging%"}) == []
 
 

@@ -21,7 +21,9 @@ def daily(inputs, ctx):
     df = spark.createDataFrame(rows, "dt string, orders long, items long, customers long, revenue double")
     return {
         "gold": df.select(
-            "orders", "items", "customers",
+            "orders",
+            "items",
+            "customers",
             F.col("revenue").cast("decimal(18,2)").alias("revenue"),
             (F.col("revenue") / F.col("orders")).cast("decimal(18,2)").alias("avg_order_value"),
             F.lit(0.5).alias("reorder_rate"),
@@ -44,7 +46,10 @@ def asset(revenue: float) -> dg.AssetsDefinition:
 def materialize(tmp_path, revenue: float):
     return dg.materialize(
         [asset(revenue)],
-        tags={"dagster/asset_partition_range_start": "2025-02-01", "dagster/asset_partition_range_end": "2025-02-02"},
+        tags={
+            "dagster/asset_partition_range_start": "2025-02-01",
+            "dagster/asset_partition_range_end": "2025-02-02",
+        },
         resources={
             "spark": spark_engine("sail"),
             "lake": LakeResource(root=str(tmp_path / "lake")),

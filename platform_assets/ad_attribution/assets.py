@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from platform_assets.ad_attribution import lineage
+from platform_assets.ad_attribution import checks, lineage, transforms
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS, SOURCES
 from platform_assets.core.lake import TableRef
 from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
 
-PACKAGE = "platform_assets.ad_attribution"
-C = f"{PACKAGE}.checks"
 # A late ad event touches the orders of its day and of the 7 days after it.
 ATTRIBUTION_WINDOW = (-7, 0)
 
@@ -64,34 +62,45 @@ def late_upstream_condition(*, requires: list[TableRef] = ()) -> dg.AutomationCo
     return condition.with_label("late_upstream: refresh the days a late upstream partition can touch")
 
 
-def _with_condition(assets_def: dg.AssetsDefinition, condition: dg.AutomationCondition) -> dg.AssetsDefinition:
+def _with_condition(
+    assets_def: dg.AssetsDefinition, condition: dg.AutomationCondition
+) -> dg.AssetsDefinition:
     return assets_def.map_asset_specs(lambda spec: spec.replace_attributes(automation_condition=condition))
 
 
 bronze_assets = [bronze_asset(s) for s in SOURCES]
 
 silver_ad_events = silver_asset(
-    AD_EVENTS, package=PACKAGE, reads={"bronze": Read(BRONZE["ad_events"])}, key=["event_id", "dt"]
+    AD_EVENTS,
+    transform=transforms.silver_ad_events,
+    contract=checks.SilverAdEvents,
+    reads={"bronze": Read(BRONZE["ad_events"])},
+    key=["event_id", "dt"],
 )
-silver_orders = silver_asset(ORDERS, package=PACKAGE, reads={"bronze": Read(BRONZE["orders"])}, key=["order_id", "dt"])
+silver_orders = silver_asset(
+    ORDERS,
+    transform=transforms.silver_orders,
+    contract=checks.SilverOrders,
+    reads={"bronze": Read(BRONZE["orders"])},
+    key=["order_id", "dt"],
+)
 
 order_attribution = _with_condition(
     gold_asset(
         DOMAIN,
-        "order_attribution",
-        package=PACKAGE,
+        transform=transforms.order_attribution,
+        contract=checks.OrderAttribution,
         reads={
             "orders": Read(SILVER["orders"]),
             "ad_events": Read(SILVER["ad_events"], window=ATTRIBUTION_WINDOW),
         },
-        contract="OrderAttribution",
         key=["order_id", "dt"],
         lineage=lineage.ORDER_ATTRIBUTION,
         checks=[
             Check(
                 "one_row_per_order",
                 "gold",
-                f"{C}:one_row_per_order",
+                checks.one_row_per_order,
                 "Every silver order of the day has exactly one attribution row (at most one touch).",
                 blocking=True,
                 params={"output": "gold"},
@@ -104,21 +113,20 @@ order_attribution = _with_condition(
 campaign_roas = _with_condition(
     gold_asset(
         DOMAIN,
-        "campaign_roas",
-        package=PACKAGE,
+        transform=transforms.campaign_roas,
+        contract=checks.CampaignRoas,
         reads={
             "ad_events": Read(SILVER["ad_events"]),
             "attribution": Read(GOLD["order_attribution"]),
             "orders": Read(SILVER["orders"]),
         },
-        contract="CampaignRoas",
         key=["dt", "campaign_id", "channel"],
         lineage=lineage.CAMPAIGN_ROAS,
         checks=[
             Check(
                 "revenue_reconciles",
                 "gold",
-                f"{C}:revenue_reconciles",
+                checks.revenue_reconciles,
                 "Per day, attributed_revenue summed over every row (the unattributed row included) equals "
                 "the silver orders' revenue, and attributed_orders their count.",
                 blocking=True,

@@ -29,9 +29,7 @@ class SilverAdEvents(Lineage):
         nullable=False,
         description="Ad event identifier, unique per event (a re-delivered event counts once).",
     )
-    user_id: T.StringType() = Field(
-        nullable=False, description="Identifier of the user the ad was shown to."
-    )
+    user_id: T.StringType() = Field(nullable=False, description="Identifier of the user the ad was shown to.")
     campaign_id: T.StringType() = Field(nullable=False, description="Ad campaign of the event.")
     channel: T.StringType() = Field(
         nullable=False, description="Ad channel (platform) of the event, e.g. meta, tiktok, google."
@@ -66,7 +64,8 @@ class SilverOrders(Lineage):
     )
     amount: MONEY = Field(nullable=False, ge=0, description="Order revenue in USD.")
     currency: T.StringType() = Field(
-        nullable=False, isin=["USD"],
+        nullable=False,
+        isin=["USD"],
         description="Currency of amount: always USD (other currencies go to quarantine).",
     )
     dt: T.StringType() = Field(
@@ -100,11 +99,14 @@ class OrderAttribution(DataFrameModel):
         ),
     )
     touch_type: T.StringType() = Field(
-        nullable=True, isin=["click", "view"],
+        nullable=True,
+        isin=["click", "view"],
         description="Touch type: click, or view for an impression; null when the order has no touch.",
     )
     touch_lag_seconds: T.DoubleType() = Field(
-        nullable=True, ge=0, le=CLICK_WINDOW_SECONDS,
+        nullable=True,
+        ge=0,
+        le=CLICK_WINDOW_SECONDS,
         description=(
             "Seconds from the attributed touch's event_ts to order_ts; null when the order has no touch."
         ),
@@ -131,29 +133,35 @@ class CampaignRoas(DataFrameModel):
         nullable=False, ge=0, description="Click events of the campaign and channel on dt."
     )
     spend: COST = Field(
-        nullable=False, ge=0,
+        nullable=False,
+        ge=0,
         description="Media spend in USD: sum of cost of the campaign and channel's events on dt.",
     )
     attributed_orders: T.LongType() = Field(
-        nullable=False, ge=0,
+        nullable=False,
+        ge=0,
         description="Orders on dt attributed to the campaign (unattributed ones on the null row).",
     )
     attributed_revenue: MONEY = Field(
-        nullable=False, ge=0,
+        nullable=False,
+        ge=0,
         description="Sum of amount (USD) of the orders on dt attributed to the campaign.",
     )
     roas: T.DoubleType() = Field(
-        nullable=True, ge=0,
+        nullable=True,
+        ge=0,
         description="Return on ad spend: attributed_revenue / spend; null when spend = 0.",
     )
     cpa: COST = Field(
-        nullable=True, ge=0,
+        nullable=True,
+        ge=0,
         description=(
             "Cost per acquisition in USD: spend / attributed_orders; null when attributed_orders = 0."
         ),
     )
     dt: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Partition day (YYYY-MM-DD): the UTC date of the events and orders counted.",
     )
 
@@ -185,11 +193,17 @@ def revenue_reconciles(
     orders' amount, and sum(attributed_orders) equals the number of silver orders (exact decimals)."""
     from pyspark.sql import functions as F
 
-    gold = outputs[output].groupBy("dt").agg(
-        F.sum("attributed_revenue").alias("gold_revenue"), F.sum("attributed_orders").alias("gold_orders")
+    gold = (
+        outputs[output]
+        .groupBy("dt")
+        .agg(
+            F.sum("attributed_revenue").alias("gold_revenue"), F.sum("attributed_orders").alias("gold_orders")
+        )
     )
-    silver = inputs["orders"].groupBy("dt").agg(
-        F.sum("amount").alias("silver_revenue"), F.count(F.lit(1)).alias("silver_orders")
+    silver = (
+        inputs["orders"]
+        .groupBy("dt")
+        .agg(F.sum("amount").alias("silver_revenue"), F.count(F.lit(1)).alias("silver_orders"))
     )
     zero = F.lit(0).cast("decimal(38,2)")
     days = gold.join(silver, "dt", "full_outer").select(

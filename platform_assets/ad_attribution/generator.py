@@ -54,7 +54,9 @@ class Channel:
 
 
 CHANNELS = (
-    Channel("meta", "cpm", (6.0, 14.0), (0, 0), (0.008, 0.02), 5, ("prospecting", "retargeting", "lookalike")),
+    Channel(
+        "meta", "cpm", (6.0, 14.0), (0, 0), (0.008, 0.02), 5, ("prospecting", "retargeting", "lookalike")
+    ),
     Channel("google", "cpc", (0, 0), (0.35, 2.40), (0.015, 0.04), 4, ("brand_search", "shopping", "display")),
     Channel("TikTok", "cpm", (3.0, 9.0), (0, 0), (0.004, 0.012), 3, ("spark_ads", "topview")),
 )
@@ -165,7 +167,6 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     out = Path(out)
     rng = random.Random(seed)
     dates = [start + timedelta(days=i) for i in range(days)]
-    end = _at(dates[-1], 24)
     by_day = {d: _Day(d) for d in dates}
 
     cum_hours: list[float] = []
@@ -234,15 +235,27 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             for _ in range(max(1, round(volume * c["share"] / total_share))):
                 user = pick_user()
                 ts = moment(d)
-                cost = _money(c["cpm"] * rng.uniform(0.8, 1.2) / 1000, "0.000001") if ch.pricing == "cpm" else Decimal(0)
-                by_day[d].events.append(_Event(f"evt_{next_event}", user, c["campaign_id"], ch, "impression", ts, cost))
+                cost = (
+                    _money(c["cpm"] * rng.uniform(0.8, 1.2) / 1000, "0.000001")
+                    if ch.pricing == "cpm"
+                    else Decimal(0)
+                )
+                by_day[d].events.append(
+                    _Event(f"evt_{next_event}", user, c["campaign_id"], ch, "impression", ts, cost)
+                )
                 next_event += 1
                 if rng.random() < c["ctr"]:
                     click_ts = ts + timedelta(seconds=rng.uniform(1.0, 90.0))
-                    cost = _money(c["cpc"] * rng.uniform(0.7, 1.3), "0.01") if ch.pricing == "cpc" else Decimal(0)
+                    cost = (
+                        _money(c["cpc"] * rng.uniform(0.7, 1.3), "0.01")
+                        if ch.pricing == "cpc"
+                        else Decimal(0)
+                    )
                     day = bucket(click_ts)
                     if day is not None:
-                        day.events.append(_Event(f"evt_{next_event}", user, c["campaign_id"], ch, "click", click_ts, cost))
+                        day.events.append(
+                            _Event(f"evt_{next_event}", user, c["campaign_id"], ch, "click", click_ts, cost)
+                        )
                         next_event += 1
                     if rng.random() < _P_ORDER_AFTER_CLICK:
                         new_order(user, click_ts + timedelta(hours=min(7 * 24 - 1, rng.expovariate(1 / 20))))
@@ -255,7 +268,12 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     # ---------------------------------------------------------------- row defects
     all_events = [e for d in dates for e in by_day[d].events]
     all_orders = [o for d in dates for o in by_day[d].orders]
-    bad_rows = {"sku_not_null": 0, "currency_usd": 0, "event_type_valid": 0, "event_date_matches_partition": 0}
+    bad_rows = {
+        "sku_not_null": 0,
+        "currency_usd": 0,
+        "event_type_valid": 0,
+        "event_date_matches_partition": 0,
+    }
 
     clean_orders = list(all_orders)
     rng.shuffle(clean_orders)
@@ -291,15 +309,23 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     picks = [rng.choice(dates) for _ in range(3)]
     late_day, redelivery_day, dup_day = picks
     late: list[_Event] = [
-        e for e in by_day[late_day].events if e.channel.name == "meta" and not e.tag and rng.random() < _RATE_LATE
+        e
+        for e in by_day[late_day].events
+        if e.channel.name == "meta" and not e.tag and rng.random() < _RATE_LATE
     ] or [next(e for e in by_day[late_day].events if e.channel.name == "meta")]
     late_ids = {e.event_id for e in late}
     redelivered = [
-        e for e in by_day[redelivery_day].events
-        if e.channel.name == "meta" and not e.tag and e.event_id not in late_ids and rng.random() < _RATE_REDELIVERED
+        e
+        for e in by_day[redelivery_day].events
+        if e.channel.name == "meta"
+        and not e.tag
+        and e.event_id not in late_ids
+        and rng.random() < _RATE_REDELIVERED
     ]
     clean_orders = [o for o in by_day[redelivery_day].orders if not o.tag]
-    redelivered_orders = rng.sample(clean_orders, min(len(clean_orders), 50, _at_least_one(0.03, len(clean_orders))))
+    redelivered_orders = rng.sample(
+        clean_orders, min(len(clean_orders), 50, _at_least_one(0.03, len(clean_orders)))
+    )
 
     written: list[str] = []
     rows = {AD_EVENTS.name: 0, ORDERS.name: 0}
@@ -332,7 +358,12 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     for d in dates:
         first = _at(d, 25, rng.randint(0, 600))
         day_events = sorted(by_day[d].events, key=lambda e: (e.ts, e.event_id))
-        groups: dict[str, list[_Event]] = {"meta": [], "google": [], "tiktok_impressions": [], "tiktok_clicks": []}
+        groups: dict[str, list[_Event]] = {
+            "meta": [],
+            "google": [],
+            "tiktok_impressions": [],
+            "tiktok_clicks": [],
+        }
         for e in day_events:
             if e.event_id in late_ids:
                 continue
@@ -350,10 +381,21 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         micros = rng.random() < 0.5
         k = key(AD_EVENTS.name, d, "google.csv")
         write_csv(
-            out, k, AD_EVENTS.columns,
-            [[e.event_id, e.user_id, e.campaign_id, e.channel.name, e.event_type, _naive(e.ts, micros),
-              "" if e.cost == 0 and e.event_type == "impression" else _decimal_text(e.cost)]
-             for e in groups["google"]],
+            out,
+            k,
+            AD_EVENTS.columns,
+            [
+                [
+                    e.event_id,
+                    e.user_id,
+                    e.campaign_id,
+                    e.channel.name,
+                    e.event_type,
+                    _naive(e.ts, micros),
+                    "" if e.cost == 0 and e.event_type == "impression" else _decimal_text(e.cost),
+                ]
+                for e in groups["google"]
+            ],
             modified=first + timedelta(seconds=rng.randint(30, 600)),
         )
         written.append(k)
@@ -362,9 +404,21 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         # The seed's shape: no event_type (all impressions), the platform's own `region` column.
         k = key(AD_EVENTS.name, d, "tiktok_impressions.csv")
         write_csv(
-            out, k, ("event_id", "user_id", "campaign_id", "timestamp", "platform", "region", "cost"),
-            [[e.event_id, e.user_id, e.campaign_id, _offset(e.ts), e.channel.name, "APAC-SG", _decimal_text(e.cost)]
-             for e in groups["tiktok_impressions"]],
+            out,
+            k,
+            ("event_id", "user_id", "campaign_id", "timestamp", "platform", "region", "cost"),
+            [
+                [
+                    e.event_id,
+                    e.user_id,
+                    e.campaign_id,
+                    _offset(e.ts),
+                    e.channel.name,
+                    "APAC-SG",
+                    _decimal_text(e.cost),
+                ]
+                for e in groups["tiktok_impressions"]
+            ],
             modified=first + timedelta(seconds=rng.randint(600, 1200)),
         )
         written.append(k)
@@ -372,10 +426,19 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
 
         k = key(AD_EVENTS.name, d, "tiktok_clicks.jsonl")
         write_jsonl(
-            out, k,
-            [{"event_id": e.event_id, "user_id": e.user_id, "campaign_id": e.campaign_id,
-              "channel": e.channel.name, "event_type": e.event_type, "event_ts": _offset(e.ts)}
-             for e in groups["tiktok_clicks"]],
+            out,
+            k,
+            [
+                {
+                    "event_id": e.event_id,
+                    "user_id": e.user_id,
+                    "campaign_id": e.campaign_id,
+                    "channel": e.channel.name,
+                    "event_type": e.event_type,
+                    "event_ts": _offset(e.ts),
+                }
+                for e in groups["tiktok_clicks"]
+            ],
             modified=first + timedelta(seconds=rng.randint(1200, 1800)),
         )
         written.append(k)
@@ -388,7 +451,12 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             rows[AD_EVENTS.name] += len(late)
         if d == redelivery_day and redelivered:
             k = key(AD_EVENTS.name, d, "meta_redelivery.jsonl")
-            write_jsonl(out, k, [meta_record(e) for e in redelivered], modified=first + timedelta(hours=rng.randint(3, 8)))
+            write_jsonl(
+                out,
+                k,
+                [meta_record(e) for e in redelivered],
+                modified=first + timedelta(hours=rng.randint(3, 8)),
+            )
             written.append(k)
             rows[AD_EVENTS.name] += len(redelivered)
 
@@ -399,12 +467,27 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
 
         def order_rows(items: list[_Order]) -> list[list[Any]]:
             if seed_shape:
-                return [[o.order_id, o.user_id, _amount_text(o.amount, whole), _naive(o.ts, True), o.currency, o.sku]
-                        for o in items]
-            return [[o.order_id, o.user_id, _iso_z_millis(o.ts), o.sku, _amount_text(o.amount, whole), o.currency]
-                    for o in items]
+                return [
+                    [
+                        o.order_id,
+                        o.user_id,
+                        _amount_text(o.amount, whole),
+                        _naive(o.ts, True),
+                        o.currency,
+                        o.sku,
+                    ]
+                    for o in items
+                ]
+            return [
+                [o.order_id, o.user_id, _iso_z_millis(o.ts), o.sku, _amount_text(o.amount, whole), o.currency]
+                for o in items
+            ]
 
-        header = ("order_id", "user_id", "amount", "timestamp", "currency", "sku") if seed_shape else ORDERS.columns
+        header = (
+            ("order_id", "user_id", "amount", "timestamp", "currency", "sku")
+            if seed_shape
+            else ORDERS.columns
+        )
         k = key(ORDERS.name, d, "orders.csv")
         t_orders = first + timedelta(seconds=rng.randint(0, 900))
         write_csv(out, k, header, order_rows(orders), modified=t_orders)
@@ -412,7 +495,13 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         rows[ORDERS.name] += len(orders)
         if d == redelivery_day and redelivered_orders:
             k = key(ORDERS.name, d, "orders_redelivery.csv")
-            write_csv(out, k, header, order_rows(redelivered_orders), modified=t_orders + timedelta(hours=rng.randint(2, 6)))
+            write_csv(
+                out,
+                k,
+                header,
+                order_rows(redelivered_orders),
+                modified=t_orders + timedelta(hours=rng.randint(2, 6)),
+            )
             written.append(k)
             rows[ORDERS.name] += len(redelivered_orders)
 
@@ -441,8 +530,15 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         "files_written": len(written),
         "rows": rows,
         "campaigns": [
-            {"campaign_id": c["campaign_id"], "channel": c["channel"].name.lower(), "theme": c["theme"],
-             "pricing": c["channel"].pricing, "cpm": c["cpm"], "cpc": c["cpc"], "ctr": c["ctr"]}
+            {
+                "campaign_id": c["campaign_id"],
+                "channel": c["channel"].name.lower(),
+                "theme": c["theme"],
+                "pricing": c["channel"].pricing,
+                "cpm": c["cpm"],
+                "cpc": c["cpc"],
+                "ctr": c["ctr"],
+            }
             for c in campaigns
         ],
         "late_files": 1,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from platform_assets.core.conventions import MONEY_PRECISION, MONEY_SCALE
 from platform_assets.core.rules import (
     Rule,
     as_decimal,
@@ -29,11 +30,10 @@ from platform_assets.core.rules import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import Column
+    pass
 
 EVENT_TYPES = ("impression", "click")
 COST = (18, 6)
-MONEY = (18, 2)
 
 # The landing folder is the UTC business date a file feeds (platform.md); a row stamped on another UTC day
 # would land in a silver partition no run of that folder refreshes, so it is set aside, named, instead.
@@ -50,7 +50,6 @@ def _date_rule(name: str, column: str) -> Rule:
 
 def _too_precise(name: str, scale: int) -> Rule:
     """A number with more decimals than the column keeps (a cast would round 12.345 to 12.35)."""
-    from pyspark.sql import functions as F
 
     exact = parsed(name, "decimal(38,12)")
     return Rule(f"{name}_max_{scale}_decimals", typed(name).isNotNull() & (exact != typed(name)))
@@ -95,7 +94,7 @@ def orders():
         "user_id": trimmed("user_id"),
         "order_ts": as_timestamp("order_ts"),
         "sku": trimmed("sku"),
-        "amount": as_decimal("amount", *MONEY),
+        "amount": as_decimal("amount", MONEY_PRECISION, MONEY_SCALE),
         "currency": F.upper(trimmed("currency")),
     }
     rules = [
@@ -107,7 +106,7 @@ def orders():
         not_null_rule("amount"),
         type_rule("amount", "number"),
         Rule("amount_non_negative", typed("amount") < 0),
-        _too_precise("amount", MONEY[1]),
+        _too_precise("amount", MONEY_SCALE),
         # Only USD is in scope: another currency, or none, is not summed into USD revenue.
         Rule("currency_usd", ~F.coalesce(typed("currency") == "USD", F.lit(False))),
         _date_rule(ORDER_DATE_RULE, "order_ts"),

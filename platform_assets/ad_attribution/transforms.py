@@ -22,12 +22,12 @@ from pyspark.sql import functions as F
 
 from platform_assets.ad_attribution import rules
 from platform_assets.ad_attribution.sources import AD_EVENTS, ORDERS
+from platform_assets.core.conventions import MONEY
 from platform_assets.core.rules import split
 
 if TYPE_CHECKING:  # pragma: no cover
     from platform_assets.core.execution import TransformContext
 
-MONEY = "decimal(18,2)"
 COST = "decimal(18,6)"
 MICROS_PER_SECOND = 1_000_000
 CLICK_WINDOW_SECONDS = 7 * 86_400
@@ -154,7 +154,14 @@ def roas(events: DataFrame, attribution: DataFrame) -> DataFrame:
         )
     )
     rows = campaigns.select(
-        "dt", "campaign_id", "channel", "impressions", "clicks", "spend", "attributed_orders", "attributed_revenue"
+        "dt",
+        "campaign_id",
+        "channel",
+        "impressions",
+        "clicks",
+        "spend",
+        "attributed_orders",
+        "attributed_revenue",
     ).unionByName(unattributed)
     spend_ = F.coalesce(F.col("spend"), F.lit(0)).cast(COST)
     orders_ = F.coalesce(F.col("attributed_orders"), F.lit(0)).cast("long")

@@ -9,12 +9,13 @@ Active only with OMNILAKE_GLUE_CATALOG=1 and a lake on S3 (platform_assets/defin
 demo needs no AWS. Gold tables are found generically in each domain's Definitions (keys `gold/<domain>/*`).
 """
 
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import dagster as dg
 import pyarrow as pa
 
 from platform_assets.core.lake import Lake, TableRef
+from resources.glue_catalog import GlueCatalogResource
 from resources.lake import LakeResource
 
 DELTA_PARAMETERS = {
@@ -28,22 +29,6 @@ _PARQUET = {
     "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
     "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
 }
-
-
-class GlueCatalogResource(dg.ConfigurableResource):
-    """The Glue Data Catalog the gold tables are registered in (`<database_prefix><domain>` databases)."""
-
-    region: Optional[str] = None
-    endpoint_url: Optional[str] = None
-    database_prefix: str = "omnilake_"
-
-    def client(self) -> Any:
-        from platform_assets.aws.runners import aws_client
-
-        return aws_client("glue", region=self.region, endpoint_url=self.endpoint_url)
-
-    def database(self, domain: str) -> str:
-        return f"{self.database_prefix}{domain}"
 
 
 def hive_type(t: pa.DataType) -> str:
@@ -77,7 +62,9 @@ def hive_type(t: pa.DataType) -> str:
     raise ValueError(f"no Glue type for Arrow type {t}")
 
 
-def table_input(ref: TableRef, location: str, schema: pa.Schema, partitions: Sequence[str], version: int) -> dict:
+def table_input(
+    ref: TableRef, location: str, schema: pa.Schema, partitions: Sequence[str], version: int
+) -> dict:
     """The Glue `TableInput` of a Delta table."""
     columns = [{"Name": f.name, "Type": hive_type(f.type)} for f in schema if f.name not in partitions]
     keys = [{"Name": f.name, "Type": hive_type(f.type)} for f in schema if f.name in partitions]
@@ -85,14 +72,21 @@ def table_input(ref: TableRef, location: str, schema: pa.Schema, partitions: Seq
         "Name": ref.name,
         "Description": f"omnilake {ref.path} (Delta Lake)",
         "TableType": "EXTERNAL_TABLE",
-        "Parameters": {**DELTA_PARAMETERS, "omnilake.table": ref.path, "omnilake.delta_version": str(version)},
+        "Parameters": {
+            **DELTA_PARAMETERS,
+            "omnilake.table": ref.path,
+            "omnilake.delta_version": str(version),
+        },
         "PartitionKeys": keys,
         "StorageDescriptor": {
             "Columns": columns,
             "Location": location,
             **_PARQUET,
             # Spark's Hive client finds a `spark.sql.sources.provider` table's data under the serde's "path".
-            "SerdeInfo": {**_PARQUET["SerdeInfo"], "Parameters": {"serialization.format": "1", "path": location}},
+            "SerdeInfo": {
+                **_PARQUET["SerdeInfo"],
+                "Parameters": {"serialization.format": "1", "path": location},
+            },
         },
     }
 
@@ -118,7 +112,9 @@ def register_table(glue: Any, database: str, spec: dict) -> str:
 def register_gold_tables(glue: Any, database: str, lake: Lake, tables: Sequence[TableRef]) -> dict[str, dict]:
     """Register every existing table of `tables`; tables not materialized yet are reported, not failed."""
     if lake.is_local:
-        raise dg.Failure(f"the Glue Data Catalog needs the lake on S3 (OMNILAKE_LAKE=s3://...), not {lake.root}")
+        raise dg.Failure(
+            f"the Glue Data Catalog needs the lake on S3 (OMNILAKE_LAKE=s3://...), not {lake.root}"
+        )
     ensure_database(glue, database, "omnilake gold tables (Delta Lake on S3)")
     out: dict[str, dict] = {}
     for ref in tables:

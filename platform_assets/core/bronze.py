@@ -78,7 +78,9 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
             tables.append(parsed.table)
         if parsed.extra_columns and parsed.table.num_rows:
             drift[landing_file.key] = list(parsed.extra_columns)
-        rejects.extend((r, landing_file.modified) for r in parsed.rejects if ctx.dts is None or r.dt in wanted)
+        rejects.extend(
+            (r, landing_file.modified) for r in parsed.rejects if ctx.dts is None or r.dt in wanted
+        )
 
     schema = bronze_schema(source)
     data = pa.concat_tables([t.cast(schema) for t in tables]) if tables else schema.empty_table()

@@ -13,7 +13,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def unique_key(
-    outputs: dict[str, "DataFrame"], inputs: dict, ctx: "TransformContext", *, output: str, columns: Sequence[str]
+    outputs: dict[str, "DataFrame"],
+    inputs: dict,
+    ctx: "TransformContext",
+    *,
+    output: str,
+    columns: Sequence[str],
 ):
     """The key columns identify one row of the output (no duplicates reach silver or gold)."""
     from pyspark.sql import functions as F
@@ -21,4 +26,8 @@ def unique_key(
     dupes = outputs[output].groupBy(*columns).count().where(F.col("count") > 1)
     n = count_rows(dupes)
     sample = [r.asDict() for r in dupes.orderBy(*columns).limit(5).collect()]
-    return n == 0, {"duplicate_keys": n, "key": list(columns), "sample": [{k: str(v) for k, v in s.items()} for s in sample]}
+    return n == 0, {
+        "duplicate_keys": n,
+        "key": list(columns),
+        "sample": [{k: str(v) for k, v in s.items()} for s in sample],
+    }

@@ -69,21 +69,29 @@ def _rfm(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for name, arr in (("frequency", x), ("recency", t_x), ("T", big_t)):
         bad = ~np.isfinite(arr)
         if bad.any():
-            raise FitError(f"{name} has {int(bad.sum())} non-finite value(s) (first at index {int(np.argmax(bad))})")
+            raise FitError(
+                f"{name} has {int(bad.sum())} non-finite value(s) (first at index {int(np.argmax(bad))})"
+            )
         neg = arr < 0
         if neg.any():
-            raise FitError(f"{name} has {int(neg.sum())} negative value(s) (first at index {int(np.argmax(neg))})")
+            raise FitError(
+                f"{name} has {int(neg.sum())} negative value(s) (first at index {int(np.argmax(neg))})"
+            )
     # A relative tolerance of 1e-9 absorbs float rounding of recency and T computed from timestamps.
     late = t_x > big_t * (1 + 1e-9) + 1e-9
     if late.any():
-        raise FitError(f"recency exceeds T for {int(late.sum())} customer(s) (first at index {int(np.argmax(late))})")
+        raise FitError(
+            f"recency exceeds T for {int(late.sum())} customer(s) (first at index {int(np.argmax(late))})"
+        )
     return x, t_x, big_t
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Optimisation
 # ---------------------------------------------------------------------------------------------------------
-def _minimise(nll, scale: np.ndarray, starts: list[np.ndarray], model: str, *, gradient: bool = False) -> np.ndarray:
+def _minimise(
+    nll, scale: np.ndarray, starts: list[np.ndarray], model: str, *, gradient: bool = False
+) -> np.ndarray:
     """The parameters at the best local minimum of ``nll`` (a function of log-parameters).
 
     The search runs over u = log(parameters / scale) from the ``starts`` (in u), so bounds and the
@@ -105,7 +113,9 @@ def _minimise(nll, scale: np.ndarray, starts: list[np.ndarray], model: str, *, g
     converged = False
     with np.errstate(all="ignore"):
         for x0 in starts:
-            res = optimize.minimize(shifted, x0, method="L-BFGS-B", jac=gradient, bounds=bounds, options=options)
+            res = optimize.minimize(
+                shifted, x0, method="L-BFGS-B", jac=gradient, bounds=bounds, options=options
+            )
             if np.isfinite(res.fun) and np.all(np.isfinite(res.x)) and (best is None or res.fun < best.fun):
                 best = res
                 converged = bool(res.success)
@@ -200,7 +210,9 @@ def _bgnbd_ll(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndar
     a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
     a3 = -(r + x) * np.log(alpha + big_t)
     with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.where(x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x), -np.inf)
+        a4 = np.where(
+            x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x), -np.inf
+        )
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
@@ -211,12 +223,19 @@ def _bgnbd_ll_grad(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np
     a3 = -(r + x) * np.log(alpha + big_t)
     repeat = x > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.where(repeat, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x), -np.inf)
+        a4 = np.where(
+            repeat, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x), -np.inf
+        )
     mix = np.logaddexp(a3, a4)
     w3, w4 = np.exp(a3 - mix), np.exp(a4 - mix)  # weights of the 'alive' and 'dropped out' terms
     ll = (
-        special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-        + special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
+        special.gammaln(r + x)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.gammaln(a + b)
+        + special.gammaln(b + x)
+        - special.gammaln(b)
+        - special.gammaln(a + b + x)
         + mix
     )
     d_r = psi(r + x) - psi(r) + np.log(alpha) - w3 * np.log(alpha + big_t) - w4 * np.log(alpha + t_x)
@@ -323,22 +342,30 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaParams:
     x = _as_array("frequency", frequency)
     m = _as_array("monetary_value", monetary_value)
     if x.shape != m.shape or x.ndim != 1:
-        raise FitError(f"frequency and monetary_value must be 1-d and of one length, got {x.shape} and {m.shape}")
+        raise FitError(
+            f"frequency and monetary_value must be 1-d and of one length, got {x.shape} and {m.shape}"
+        )
     for name, arr in (("frequency", x), ("monetary_value", m)):
         bad = ~np.isfinite(arr)
         if bad.any():
-            raise FitError(f"{name} has {int(bad.sum())} non-finite value(s) (first at index {int(np.argmax(bad))})")
+            raise FitError(
+                f"{name} has {int(bad.sum())} non-finite value(s) (first at index {int(np.argmax(bad))})"
+            )
     if np.any(x < 0):
         raise FitError("frequency has negative values")
     repeat = x > 0
     x, m = x[repeat], m[repeat]
     if len(x) < MIN_REPEAT_CUSTOMERS:
-        raise FitError(f"Gamma-Gamma needs at least {MIN_REPEAT_CUSTOMERS} customers with frequency > 0, got {len(x)}")
+        raise FitError(
+            f"Gamma-Gamma needs at least {MIN_REPEAT_CUSTOMERS} customers with frequency > 0, got {len(x)}"
+        )
     nonpos = m <= 0
     if nonpos.any():
         raise FitError(f"monetary_value must be positive for repeat customers: {int(nonpos.sum())} are <= 0")
     if np.allclose(m, m[0], rtol=1e-12, atol=0):
-        raise FitError("Gamma-Gamma needs variation in monetary_value: every repeat customer has the same mean spend")
+        raise FitError(
+            "Gamma-Gamma needs variation in monetary_value: every repeat customer has the same mean spend"
+        )
 
     def nll(log_params: np.ndarray) -> float:
         value = -np.mean(_gg_ll(np.exp(log_params), x, m))

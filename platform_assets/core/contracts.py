@@ -3,8 +3,10 @@
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
-DT = r"^\d{4}-\d{2}-\d{2}$"
-MONEY = T.DecimalType(18, 2)
+from platform_assets.core.conventions import ISO_DATE_PATTERN, MONEY_PRECISION, MONEY_SCALE
+
+DT = ISO_DATE_PATTERN
+MONEY = T.DecimalType(MONEY_PRECISION, MONEY_SCALE)
 
 
 class Lineage(DataFrameModel):
@@ -14,7 +16,9 @@ class Lineage(DataFrameModel):
         alias="_source_file", nullable=False, description="Landing file the row was read from."
     )
     row: T.LongType() = Field(
-        alias="_row", nullable=False, ge=1,
+        alias="_row",
+        nullable=False,
+        ge=1,
         description="Row number of the record within its source file (1-based).",
     )
     ingested_at: T.TimestampType() = Field(

@@ -57,7 +57,9 @@ def open_pipes() -> PipesContext:
             context_loader = PipesS3ContextLoader(s3)
         if "bucket" in message_params:
             message_writer = PipesS3MessageWriter(s3, interval=S3_MESSAGE_INTERVAL)
-    return open_dagster_pipes(params_loader=loader, context_loader=context_loader, message_writer=message_writer)
+    return open_dagster_pipes(
+        params_loader=loader, context_loader=context_loader, message_writer=message_writer
+    )
 
 
 def run(pipes: PipesContext) -> None:

@@ -155,6 +155,13 @@ class TransformContext:
         return open_store(self.landing_root, endpoint_url=self.endpoint_url)
 
 
+def dotted(obj: Any) -> str:
+    """`module:name` of a function or class: what a JSON job spec carries (`load_object` reverses it)."""
+    if isinstance(obj, str):
+        return obj
+    return f"{obj.__module__}:{obj.__qualname__}"
+
+
 def load_object(path: str) -> Any:
     """Import `module:attribute`."""
     module, _, attr = path.partition(":")
@@ -174,7 +181,9 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
             _rmdir_if_empty(os.path.dirname(scratch))
 
 
-def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], lake: Lake, scratch: str | None) -> JobResult:
+def _execute(
+    spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], lake: Lake, scratch: str | None
+) -> JobResult:
     from pyspark.sql import functions as F
 
     ctx = TransformContext(spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url, scratch)
@@ -188,7 +197,9 @@ def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], l
     for name, out in spec.outputs.items():
         value = returned[name]
         if (out.mode == "merge") != isinstance(value, Upsert):
-            raise ValueError(f"{spec.transform}: output {name!r} (mode {out.mode}) needs {'an Upsert' if out.mode == 'merge' else 'a DataFrame'}")
+            raise ValueError(
+                f"{spec.transform}: output {name!r} (mode {out.mode}) needs {'an Upsert' if out.mode == 'merge' else 'a DataFrame'}"
+            )
         if isinstance(value, Upsert):
             upserts[name] = value
     # Checks see the rows being written (for an upsert: the rows upserted).
@@ -199,7 +210,9 @@ def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], l
         for n, u in upserts.items():
             keys = _stage(u.delete_keys, scratch, f"{n}_delete_keys") if u.delete_keys is not None else None
             upserts[n] = replace(u, rows=outputs[n], delete_keys=keys)
-    persisted = list(outputs.values()) + [u.delete_keys for u in upserts.values() if u.delete_keys is not None]
+    persisted = list(outputs.values()) + [
+        u.delete_keys for u in upserts.values() if u.delete_keys is not None
+    ]
     for df in persisted:
         df.persist()
     try:
@@ -215,9 +228,7 @@ def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], l
         facts: dict[str, dict[str, Any]] = {}
         for name, df in outputs.items():
             if "_rules_failed" in df.columns:
-                counts = (
-                    df.select(F.explode("_rules_failed").alias("rule")).groupBy("rule").count().collect()
-                )
+                counts = df.select(F.explode("_rules_failed").alias("rule")).groupBy("rule").count().collect()
                 facts[name] = {"rows_by_rule": {r["rule"]: r["count"] for r in sorted(counts)}}
         for name, upsert in upserts.items():
             facts[name] = {**facts.get(name, {}), **upsert.facts}
@@ -232,7 +243,9 @@ def _execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], l
                 return result
             log(f"blocking checks failed ({names}) on {', '.join(held)}: those days are held back")
         # Quarantine first: if the job dies between the commits, the rows it set aside are not lost.
-        order = sorted(spec.outputs, key=lambda n: TableRef.parse(spec.outputs[n].table).layer != "quarantine")
+        order = sorted(
+            spec.outputs, key=lambda n: TableRef.parse(spec.outputs[n].table).layer != "quarantine"
+        )
         for name in order:
             out = spec.outputs[name]
             dts = spec.dts if out.partitioned else None
@@ -304,7 +317,6 @@ def _stage(df: "DataFrame", scratch: str, name: str) -> "DataFrame":
     return df.sparkSession.read.parquet(path).select(*df.columns)
 
 
-
 def _write_upsert(lake: Lake, out: OutputSpec, upsert: Upsert) -> WriteResult:
     """Commit an `Upsert`: a whole-table replace (full) or one delta-rs MERGE by the output's key."""
     if out.partitioned or not out.key:
@@ -313,7 +325,9 @@ def _write_upsert(lake: Lake, out: OutputSpec, upsert: Upsert) -> WriteResult:
     if upsert.full or not lake.exists(out.table):
         return lake.write(upsert.rows, out.table, None, partitioned=False, commit_metadata=metadata)
     deletes = to_arrow(upsert.delete_keys.select(*out.key)) if upsert.delete_keys is not None else None
-    return lake.merge(to_arrow(upsert.rows), out.table, out.key, delete_keys=deletes, commit_metadata=metadata)
+    return lake.merge(
+        to_arrow(upsert.rows), out.table, out.key, delete_keys=deletes, commit_metadata=metadata
+    )
 
 
 def contract_outcome(table: str, model: Any, df: "DataFrame") -> CheckOutcome:

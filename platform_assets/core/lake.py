@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import pyarrow as pa
 
+from platform_assets.core.conventions import ISO_DATE_PATTERN
+
 if TYPE_CHECKING:  # pragma: no cover
     from deltalake import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
 
 LAYERS = ("bronze", "silver", "gold", "quarantine", "quality")
 PARTITION_COLUMN = "dt"
-_DT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DT = re.compile(ISO_DATE_PATTERN)
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Delta statistics keep string bounds only when they are short enough to be exact.
 _MAX_STAT_STRING = 32
@@ -175,7 +177,11 @@ class Lake:
         dt = self.delta(table, version)
         filters = self._filters(dt, dts)
         cols = list(columns) if columns is not None else None
-        return dt.to_pyarrow_table(filters=filters, columns=cols) if filters else dt.to_pyarrow_table(columns=cols)
+        return (
+            dt.to_pyarrow_table(filters=filters, columns=cols)
+            if filters
+            else dt.to_pyarrow_table(columns=cols)
+        )
 
     def list_tables(self) -> list[TableRef]:
         """Every Delta table under the lake root (local lakes; S3 lakes through the object store)."""
@@ -273,7 +279,9 @@ class Lake:
         if not self.is_local:
             # Local Spark cannot write to S3 (no s3a jars): the rows go through the driver to delta-rs.
             data = to_arrow(df).cast(schema)
-            return self.write_arrow(data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata)
+            return self.write_arrow(
+                data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata
+            )
         uri = self.uri(ref)
         write_id = uuid.uuid4().hex
         staging = os.path.join(uri, "_staging", write_id)
@@ -390,14 +398,17 @@ class Lake:
         upserts = rows.select(schema.names).cast(schema)
         deletes = delete_keys.num_rows if delete_keys is not None else 0
         if upserts.num_rows == 0 and deletes == 0:
-            return WriteResult(ref.path, dt.version(), 0, {}, 0, [(f.name, delta_type_name(f.type)) for f in schema], None)
+            return WriteResult(
+                ref.path, dt.version(), 0, {}, 0, [(f.name, delta_type_name(f.type)) for f in schema], None
+            )
         flag = "_omnilake_delete"
         source = upserts.append_column(flag, pa.array([False] * upserts.num_rows, pa.bool_()))
         if deletes:
             gone = delete_keys.select(key).cast(pa.schema([schema.field(k) for k in key]))
             filler = {n: pa.nulls(gone.num_rows, schema.field(n).type) for n in schema.names if n not in key}
             gone_rows = pa.table(
-                {n: gone[n] if n in key else filler[n] for n in schema.names} | {flag: pa.array([True] * gone.num_rows)},
+                {n: gone[n] if n in key else filler[n] for n in schema.names}
+                | {flag: pa.array([True] * gone.num_rows)},
                 schema=source.schema,
             )
             source = pa.concat_tables([source, gone_rows])
@@ -514,8 +525,13 @@ class Lake:
         properties = CommitProperties(custom_metadata=dict(commit_metadata)) if commit_metadata else None
         if not DeltaTable.is_deltatable(uri, storage_options=self.storage_options):
             create_table_with_add_actions(
-                uri, Schema.from_arrow(schema), actions, mode="overwrite", partition_by=partition_by,
-                storage_options=self.storage_options, commit_properties=properties,
+                uri,
+                Schema.from_arrow(schema),
+                actions,
+                mode="overwrite",
+                partition_by=partition_by,
+                storage_options=self.storage_options,
+                commit_properties=properties,
             )
             return DeltaTable(uri, storage_options=self.storage_options).version()
         dt = DeltaTable(uri, storage_options=self.storage_options)
@@ -532,7 +548,11 @@ class Lake:
             return dt.version()
         filters = [(PARTITION_COLUMN, "in", replace)] if replace is not None else None
         dt.create_write_transaction(
-            actions, mode="overwrite", schema=schema, partition_by=partition_by, partition_filters=filters,
+            actions,
+            mode="overwrite",
+            schema=schema,
+            partition_by=partition_by,
+            partition_filters=filters,
             commit_properties=properties,
         )
         return DeltaTable(uri, storage_options=self.storage_options).version()

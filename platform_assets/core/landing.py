@@ -126,9 +126,7 @@ def parse_landing_key(info: ObjectInfo) -> LandingFile:
     stem, dot, suffix = name.rpartition(".")
     ext = f".{suffix.lower()}"
     if not dot or not stem or ext not in ACCEPTED_EXTENSIONS:
-        raise LayoutError(
-            f"file {name!r} does not end with one of {', '.join(ACCEPTED_EXTENSIONS)}: {key!r}"
-        )
+        raise LayoutError(f"file {name!r} does not end with one of {', '.join(ACCEPTED_EXTENSIONS)}: {key!r}")
     return LandingFile(
         key=key,
         domain=domain,
@@ -226,12 +224,15 @@ class _Collector:
         return f"missing required columns: {', '.join(missing)}" if missing else None
 
     def add(
-        self, record: dict[str, str | None], file: str, row: int, dt: str, rescued: dict[str, Any] | None = None
+        self,
+        record: dict[str, str | None],
+        file: str,
+        row: int,
+        dt: str,
+        rescued: dict[str, Any] | None = None,
     ) -> None:
         for col in self.source.columns:
-            self.values[col].append(
-                record[col] if col in record else self.source.defaults.get(col)
-            )
+            self.values[col].append(record[col] if col in record else self.source.defaults.get(col))
         self.rescued.append(json.dumps(rescued, ensure_ascii=False) if rescued else None)
         self.files.append(file)
         self.rows.append(row)
@@ -271,7 +272,7 @@ def _decode(data: bytes, f: LandingFile, out: _Collector) -> str | None:
     except UnicodeDecodeError as exc:
         hint = (
             f"; if {out.source.domain}/{out.source.name} is delivered in another encoding, declare it on the "
-            f"source: Source(..., encoding=\"latin-1\")"
+            f'source: Source(..., encoding="latin-1")'
             if out.source.is_utf8
             else ""
         )
@@ -311,9 +312,7 @@ class _LineTap:
         return raw.rstrip("\r\n")
 
 
-def _header_columns(
-    headers: list[str], out: _Collector
-) -> tuple[dict[int, str], dict[int, str], str | None]:
+def _header_columns(headers: list[str], out: _Collector) -> tuple[dict[int, str], dict[int, str], str | None]:
     """Position -> canonical column of a header row, position -> header of the columns beyond the source's
     (rescued), and a whole-file reject reason if any."""
     positions: dict[int, str] = {}
@@ -457,9 +456,7 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _read_xlsx(
-    store: ObjectStore, f: LandingFile, out: _Collector, dts: Collection[str] | None
-) -> None:
+def _read_xlsx(store: ObjectStore, f: LandingFile, out: _Collector, dts: Collection[str] | None) -> None:
     data = store.read_bytes(f.key)
     if not data.strip():
         out.reject(f.key, None, "empty file", None, f.folder_date)

@@ -55,5 +55,7 @@ def outputs_metadata(result: JobResult, lake_root: str) -> dict[str, dict[str, d
     """Per committed output table path: its materialization metadata."""
     out = {}
     for name, write in result.outputs.items():
-        out[write.table] = write_metadata(write, f"{lake_root.rstrip('/')}/{write.table}", result.facts.get(name))
+        out[write.table] = write_metadata(
+            write, f"{lake_root.rstrip('/')}/{write.table}", result.facts.get(name)
+        )
     return out

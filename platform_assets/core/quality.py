@@ -73,7 +73,9 @@ class QuarantineThresholds:
 
     def __post_init__(self) -> None:
         if not 0 <= self.warn <= self.error <= 1:
-            raise ValueError(f"quarantine thresholds need 0 <= warn <= error <= 1, got {self.warn}, {self.error}")
+            raise ValueError(
+                f"quarantine thresholds need 0 <= warn <= error <= 1, got {self.warn}, {self.error}"
+            )
 
 
 DEFAULT_THRESHOLDS = QuarantineThresholds()
@@ -106,10 +108,14 @@ def quarantine_counts(
 
     day = F.col("dt") if "dt" in bronze.columns else F.lit("")
     has_rescued = RESCUED_COLUMN in bronze.columns
-    counted = bronze.groupBy(day.alias("d")).agg(
-        F.count(F.lit(1)).alias("n"),
-        F.count(F.col(RESCUED_COLUMN) if has_rescued else F.lit(None)).alias("rescued"),
-    ).collect()
+    counted = (
+        bronze.groupBy(day.alias("d"))
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.count(F.col(RESCUED_COLUMN) if has_rescued else F.lit(None)).alias("rescued"),
+        )
+        .collect()
+    )
     rows_in = {r["d"]: int(r["n"]) for r in counted}
     rescued = {r["d"]: int(r["rescued"]) for r in counted}
     failed = quarantine.where(~F.coalesce(F.array_contains("_rules_failed", SUPERSEDED), F.lit(False)))
@@ -121,7 +127,8 @@ def quarantine_counts(
         .collect()
     )
     quarantined = {
-        r["d"]: int(r["n"]) for r in failed.groupBy(qday.alias("d")).agg(F.count(F.lit(1)).alias("n")).collect()
+        r["d"]: int(r["n"])
+        for r in failed.groupBy(qday.alias("d")).agg(F.count(F.lit(1)).alias("n")).collect()
     }
     rules: dict[str, dict[str, int]] = {}
     for r in by_rule:
@@ -160,8 +167,11 @@ def quarantine_share(
     total_in, total_q = sum(rows_in.values()), sum(quarantined.values())
     days = sorted(set(rows_in) | set(quarantined))
     by_day = {
-        d: {"rows_in": rows_in.get(d, 0), "quarantined": quarantined.get(d, 0),
-            "share": _share(quarantined.get(d, 0), rows_in.get(d, 0))}
+        d: {
+            "rows_in": rows_in.get(d, 0),
+            "quarantined": quarantined.get(d, 0),
+            "share": _share(quarantined.get(d, 0), rows_in.get(d, 0)),
+        }
         for d in days
     }
     shares = [v["share"] for v in by_day.values()] + [_share(total_q, total_in)]
@@ -182,7 +192,9 @@ def quarantine_share(
         "error_above": error,
         "by_day": {d or "all": v for d, v in by_day.items()},
         "by_rule": {rule: sum(n.values()) for rule, n in sorted(rules.items())},
-        "by_rule_and_day": {rule: {d or "all": n for d, n in sorted(v.items())} for rule, v in sorted(rules.items())},
+        "by_rule_and_day": {
+            rule: {d or "all": n for d, n in sorted(v.items())} for rule, v in sorted(rules.items())
+        },
         "days_over_warn": [d for d in days if d and by_day[d]["share"] > warn],
     }
     if held:
@@ -203,8 +215,14 @@ def _history_rows(table, days, rows_in, quarantined, rules, rescued, held) -> li
     rows = []
     for d in days:
         n_in, n_q = rows_in.get(d, 0), quarantined.get(d, 0)
-        base = {"table_path": table, "dt": d, "rows_in": n_in, "passed": n_in - n_q, "rescued": rescued.get(d, 0),
-                "held": d in held}
+        base = {
+            "table_path": table,
+            "dt": d,
+            "rows_in": n_in,
+            "passed": n_in - n_q,
+            "rescued": rescued.get(d, 0),
+            "held": d in held,
+        }
         rows.append({**base, "rule": ALL_RULES, "quarantined": n_q})
         for rule, by_day in sorted(rules.items()):
             if d in by_day:
@@ -220,7 +238,9 @@ def record_history(lake: "Lake", domain: str, run_id: str, rows: list[dict[str, 
     import pyarrow as pa
 
     now = datetime.now(timezone.utc)
-    data = pa.Table.from_pylist([{**r, "run_id": run_id, "recorded_at": now} for r in rows], schema=history_schema())
+    data = pa.Table.from_pylist(
+        [{**r, "run_id": run_id, "recorded_at": now} for r in rows], schema=history_schema()
+    )
     ref = history_table(domain)
     if lake.exists(ref):
         lake.merge(data, ref, list(HISTORY_KEY))
@@ -240,7 +260,11 @@ def unparsed_files(
     from pyspark.sql import functions as F
 
     rows = outputs[output]
-    files = rows.groupBy("file").agg(F.count(F.lit(1)).alias("n"), F.min("reason").alias("reason")).orderBy("file")
+    files = (
+        rows.groupBy("file")
+        .agg(F.count(F.lit(1)).alias("n"), F.min("reason").alias("reason"))
+        .orderBy("file")
+    )
     listed = files.limit(_SAMPLE).collect()
     total = sum(int(r["n"]) for r in files.collect()) if listed else 0
     return not listed, {

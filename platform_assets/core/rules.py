@@ -134,21 +134,22 @@ def split(
     if silver_columns is None:
         silver_columns = [*typed_columns, *LINEAGE_COLUMNS, "dt"]
     df = bronze.withColumns({f"{_TYPED}{k}": v for k, v in typed_columns.items()})
-    failed = F.filter(
-        F.array(*[F.when(r.fails, F.lit(r.name)) for r in rules]), lambda x: x.isNotNull()
-    ) if rules else F.array().cast("array<string>")
+    failed = (
+        F.filter(F.array(*[F.when(r.fails, F.lit(r.name)) for r in rules]), lambda x: x.isNotNull())
+        if rules
+        else F.array().cast("array<string>")
+    )
     df = df.withColumn("_rules_failed", failed)
     by_key = [typed(k) if k in typed_columns else F.col(k) for k in key]
     latest = Window.partitionBy(*by_key, F.size("_rules_failed") == 0).orderBy(
-        *order_first,
-        F.col("_ingested_at").desc(), F.col("_source_file").desc(), F.col("_row").desc()
+        *order_first, F.col("_ingested_at").desc(), F.col("_source_file").desc(), F.col("_row").desc()
     )
     df = df.withColumn("__rank", F.row_number().over(latest))
     df = df.withColumn(
         "_rules_failed",
-        F.when(
-            (F.size("_rules_failed") == 0) & (F.col("__rank") > 1), F.array(F.lit(SUPERSEDED))
-        ).otherwise(F.col("_rules_failed")),
+        F.when((F.size("_rules_failed") == 0) & (F.col("__rank") > 1), F.array(F.lit(SUPERSEDED))).otherwise(
+            F.col("_rules_failed")
+        ),
     )
     ok = F.size("_rules_failed") == 0
     superseded = F.coalesce(F.array_contains("_rules_failed", SUPERSEDED), F.lit(False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 from platform_assets.core.quality import DAILY_DELIVERIES, DEFAULT_THRESHOLDS, Freshness, QuarantineThresholds
 
@@ -13,15 +13,15 @@ from platform_assets.core.quality import DAILY_DELIVERIES, DEFAULT_THRESHOLDS, F
 class Source:
     """One landing source of a domain, and the bronze table it feeds.
 
-    `columns` are the canonical names in bronze order. Delivered headers are matched case-insensitively
-    after trimming; `aliases` maps another delivered header (lower-case) to a canonical name. A file that
-    lacks one of `required` (default: every column) is rejected whole; `defaults` gives the value of an
-    optional column that is missing from a file (None: null). `bronze_transform` ("module:function",
-    optional) rewrites the parsed rows before anything is written: `fn(rows, unparsed) -> (rows, unparsed)`
-    on pyarrow tables, e.g. to tokenise PII at ingestion so raw values never reach the lake. `encoding` is
-    the text encoding of the source's CSV/JSON files (default UTF-8, BOM optional; workbooks carry their
-    own). `quality` overrides the platform's quarantine thresholds for this source; `freshness` says how
-often files are expected (the bronze table's freshness policy).
+        `columns` are the canonical names in bronze order. Delivered headers are matched case-insensitively
+        after trimming; `aliases` maps another delivered header (lower-case) to a canonical name. A file that
+        lacks one of `required` (default: every column) is rejected whole; `defaults` gives the value of an
+        optional column that is missing from a file (None: null). `bronze_transform` (a function, optional;
+        kept as its dotted path) rewrites the parsed rows before anything is written: `fn(rows, unparsed) -> (rows, unparsed)`
+        on pyarrow tables, e.g. to tokenise PII at ingestion so raw values never reach the lake. `encoding` is
+        the text encoding of the source's CSV/JSON files (default UTF-8, BOM optional; workbooks carry their
+        own). `quality` overrides the platform's quarantine thresholds for this source; `freshness` says how
+    often files are expected (the bronze table's freshness policy).
     """
 
     domain: str
@@ -31,7 +31,7 @@ often files are expected (the bronze table's freshness policy).
     required: tuple[str, ...] | None = None
     defaults: Mapping[str, str | None] = field(default_factory=dict)
     description: str = ""
-    bronze_transform: str | None = None
+    bronze_transform: Callable | str | None = None
     encoding: str = "utf-8"
     quality: QuarantineThresholds = DEFAULT_THRESHOLDS
     # None: deliveries come when they come (a dimension snapshot), no freshness expectation.
@@ -42,6 +42,10 @@ often files are expected (the bronze table's freshness policy).
             codecs.lookup(self.encoding)
         except LookupError:
             raise ValueError(f"{self.domain}/{self.name}: unknown encoding {self.encoding!r}") from None
+        if self.bronze_transform is not None and not isinstance(self.bronze_transform, str):
+            from platform_assets.core.execution import dotted
+
+            object.__setattr__(self, "bronze_transform", dotted(self.bronze_transform))
         # A JobSpec carries the source as JSON.
         if isinstance(self.quality, dict):
             object.__setattr__(self, "quality", QuarantineThresholds(**self.quality))

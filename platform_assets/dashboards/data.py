@@ -88,7 +88,9 @@ def read_mart(
     try:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table(name):
-                return Loaded(None, f"Table `{name}` is not in the warehouse ({shown}) yet. {HOW_TO_LOAD}", shown)
+                return Loaded(
+                    None, f"Table `{name}` is not in the warehouse ({shown}) yet. {HOW_TO_LOAD}", shown
+                )
             table = sa.Table(name, sa.MetaData(), autoload_with=conn)
             query = sa.select(table)
             if date_column is not None:
@@ -149,14 +151,18 @@ def read_lake(table: str, *, lake_root: Optional[str] = None) -> Loaded:
             return Loaded(None, f"Lake table `{table}` has not been materialized yet under {root}.", root)
         frame = lake.read_arrow(table).to_pandas()
     except Exception as exc:  # delta-rs / object-store errors: explain on the page rather than crash it
-        return Loaded(None, f"Lake table `{table}` could not be read: {type(exc).__name__}: {_first_line(exc)}", root)
+        return Loaded(
+            None, f"Lake table `{table}` could not be read: {type(exc).__name__}: {_first_line(exc)}", root
+        )
     return Loaded(_normalise(frame), "", root)
 
 
 RESTAURANT_ORDERS = "silver/restaurants/orders"
 
 
-def read_clv_calibration(holdout_share: float = 0.25, *, lake_root: Optional[str] = None) -> tuple[Loaded, dict]:
+def read_clv_calibration(
+    holdout_share: float = 0.25, *, lake_root: Optional[str] = None
+) -> tuple[Loaded, dict]:
     """The CLV calibration/holdout evaluation (the `clv_calibration` check's, recomputed from silver orders):
     per calibration frequency, predicted vs actual repeat order days in the held-out last days."""
     from platform_assets.core.clv import FitError, calibration_holdout
@@ -207,7 +213,9 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
         lowered = name.lower()
         if lowered in ("date", "dt") or lowered.endswith("_date"):
             frame[name] = pd.to_datetime(col, errors="coerce")
-        elif col.dtype == object and col.map(lambda v: v is None or _is_decimal(v)).all() and col.notna().any():
+        elif (
+            col.dtype == object and col.map(lambda v: v is None or _is_decimal(v)).all() and col.notna().any()
+        ):
             frame[name] = pd.to_numeric(col, errors="coerce").astype(float)
     return frame
 

@@ -31,7 +31,9 @@ def percent(value) -> str:
 
 
 def safe_div(numerator, denominator):
-    return None if denominator is None or pd.isna(denominator) or denominator == 0 else numerator / denominator
+    return (
+        None if denominator is None or pd.isna(denominator) or denominator == 0 else numerator / denominator
+    )
 
 
 def explain(loaded: Loaded, what: str) -> bool:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from platform_assets.core.lake import TableRef
-from platform_assets.ecommerce import lineage
+from platform_assets.ecommerce import checks, lineage, transforms
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS, SOURCES
 from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
-
-PACKAGE = "platform_assets.ecommerce"
 
 
 def table(layer: str, name: str) -> TableRef:
@@ -22,12 +20,23 @@ bronze_assets = [bronze_asset(s) for s in SOURCES]
 
 silver_products = silver_asset(
     PRODUCTS,
-    package=PACKAGE, reads={"bronze": Read(BRONZE["products"], all_partitions=True)}, key=["product_id"], partitioned=False
+    transform=transforms.silver_products,
+    contract=checks.SilverProducts,
+    reads={"bronze": Read(BRONZE["products"], all_partitions=True)},
+    key=["product_id"],
+    partitioned=False,
 )
-silver_orders = silver_asset(ORDERS, package=PACKAGE, reads={"bronze": Read(BRONZE["orders"])}, key=["order_id", "dt"])
+silver_orders = silver_asset(
+    ORDERS,
+    transform=transforms.silver_orders,
+    contract=checks.SilverOrders,
+    reads={"bronze": Read(BRONZE["orders"])},
+    key=["order_id", "dt"],
+)
 silver_order_items = silver_asset(
     ORDER_ITEMS,
-    package=PACKAGE,
+    transform=transforms.silver_order_items,
+    contract=checks.SilverOrderItems,
     reads={
         "bronze": Read(BRONZE["order_items"]),
         "orders": Read(SILVER["orders"]),
@@ -38,7 +47,7 @@ silver_order_items = silver_asset(
         Check(
             "orphan_items",
             "silver",
-            f"{PACKAGE}.transforms:orphan_items",
+            transforms.orphan_items,
             "Items whose order_id is not (yet) in silver orders of the same day: kept, counted, warned.",
             severity="WARN",
         )
@@ -47,41 +56,37 @@ silver_order_items = silver_asset(
 
 daily_sales = gold_asset(
     DOMAIN,
-    "daily_sales",
-    package=PACKAGE,
+    transform=transforms.daily_sales,
+    contract=checks.DailySales,
     reads={"orders": Read(SILVER["orders"]), "order_items": Read(SILVER["order_items"])},
-    contract="DailySales",
     key=["dt"],
     lineage=lineage.DAILY_SALES,
 )
 product_performance = gold_asset(
     DOMAIN,
-    "product_performance",
-    package=PACKAGE,
+    transform=transforms.product_performance,
+    contract=checks.ProductPerformance,
     reads={"order_items": Read(SILVER["order_items"]), "products": Read(SILVER["products"])},
-    contract="ProductPerformance",
     key=["dt", "product_id"],
     lineage=lineage.PRODUCT_PERFORMANCE,
 )
 department_analytics = gold_asset(
     DOMAIN,
-    "department_analytics",
-    package=PACKAGE,
+    transform=transforms.department_analytics,
+    contract=checks.DepartmentAnalytics,
     reads={"order_items": Read(SILVER["order_items"]), "products": Read(SILVER["products"])},
-    contract="DepartmentAnalytics",
     key=["dt", "department"],
     lineage=lineage.DEPARTMENT_ANALYTICS,
 )
 customer_insights = gold_asset(
     DOMAIN,
-    "customer_insights",
-    package=PACKAGE,
+    transform=transforms.customer_insights,
+    contract=checks.CustomerInsights,
     reads={
         "orders": Read(SILVER["orders"], all_partitions=True),
         "order_items": Read(SILVER["order_items"], all_partitions=True),
         "products": Read(SILVER["products"]),
     },
-    contract="CustomerInsights",
     key=["user_id"],
     partitioned=False,
     lineage=lineage.CUSTOMER_INSIGHTS,

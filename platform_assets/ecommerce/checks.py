@@ -25,7 +25,8 @@ class SilverProducts(Lineage):
     )
     product_name: T.StringType() = Field(nullable=True, description="Product name.")
     snapshot_date: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Date (YYYY-MM-DD) of the products snapshot the row comes from (the latest one).",
     )
 
@@ -47,7 +48,8 @@ class SilverOrders(Lineage):
     order_timestamp: T.TimestampType() = Field(nullable=False, description="When the order was placed.")
     total_amount: MONEY = Field(nullable=False, ge=0, description="Total amount of the order (>= 0).")
     dt: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Partition day (YYYY-MM-DD): the date of order_timestamp.",
     )
 
@@ -79,12 +81,14 @@ class SilverOrderItems(Lineage):
         nullable=False, ge=1, description="Position (1 = first) at which the product was added to the cart."
     )
     reordered: T.IntegerType() = Field(
-        nullable=False, isin=[0, 1],
+        nullable=False,
+        isin=[0, 1],
         description="Reorder flag: 1 when the line reorders the product, else 0.",
     )
     order_timestamp: T.TimestampType() = Field(nullable=False, description="When the order was placed.")
     dt: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Partition day (YYYY-MM-DD): the date of order_timestamp.",
     )
 
@@ -104,11 +108,14 @@ class DailySales(DataFrameModel):
         nullable=False, ge=0, description="Revenue of the day: sum of total_amount of its orders."
     )
     avg_order_value: MONEY = Field(
-        nullable=True, ge=0,
+        nullable=True,
+        ge=0,
         description="Average order value: revenue / orders; null when the day has no orders.",
     )
     reorder_rate: T.DoubleType() = Field(
-        nullable=True, ge=0, le=1,
+        nullable=True,
+        ge=0,
+        le=1,
         description="Share of the day's order lines that were reorders (reordered = 1).",
     )
     dt: T.StringType() = Field(
@@ -134,7 +141,9 @@ class ProductPerformance(DataFrameModel):
         nullable=False, ge=1, description="Distinct orders containing the product on the day."
     )
     reorder_rate: T.DoubleType() = Field(
-        nullable=False, ge=0, le=1,
+        nullable=False,
+        ge=0,
+        le=1,
         description="Share of the product's order lines of the day that were reorders (reordered = 1).",
     )
     avg_add_to_cart_order: T.DoubleType() = Field(
@@ -153,7 +162,8 @@ class DepartmentAnalytics(DataFrameModel):
         nullable=True, description="Department name; one row per department and day."
     )
     units: T.LongType() = Field(
-        nullable=False, ge=1,
+        nullable=False,
+        ge=1,
         description="Units sold: order lines (items) of the department's products on the day.",
     )
     orders: T.LongType() = Field(
@@ -163,11 +173,15 @@ class DepartmentAnalytics(DataFrameModel):
         nullable=False, ge=1, description="Distinct products of the department sold on the day."
     )
     reorder_rate: T.DoubleType() = Field(
-        nullable=False, ge=0, le=1,
+        nullable=False,
+        ge=0,
+        le=1,
         description="Share of the department's order lines of the day that were reorders (reordered = 1).",
     )
     unit_share: T.DoubleType() = Field(
-        nullable=False, gt=0, le=1,
+        nullable=False,
+        gt=0,
+        le=1,
         description="The department's share of the day's units: units / all units of dt.",
     )
     dt: T.StringType() = Field(
@@ -193,11 +207,14 @@ class CustomerInsights(DataFrameModel):
     first_order_date: T.DateType() = Field(nullable=False, description="Date of the customer's first order.")
     last_order_date: T.DateType() = Field(nullable=False, description="Date of the customer's latest order.")
     avg_days_since_prior_order: T.DoubleType() = Field(
-        nullable=True, ge=0,
+        nullable=True,
+        ge=0,
         description="Mean of the customer's non-null days_since_prior_order item values.",
     )
     reorder_rate: T.DoubleType() = Field(
-        nullable=True, ge=0, le=1,
+        nullable=True,
+        ge=0,
+        le=1,
         description="Share of the customer's order lines that were reorders (reordered = 1).",
     )
     favorite_department: T.StringType() = Field(

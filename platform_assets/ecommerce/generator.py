@@ -38,30 +38,269 @@ RULES = (
 )
 
 _WORDS = (
-    "Store", "There", "Hand", "Tv", "Able", "About", "Above", "Accept", "Across", "Action", "Address",
-    "Adult", "Agency", "Agent", "Air", "Allow", "Always", "Amount", "Animal", "Answer", "Area", "Army",
-    "Art", "Article", "Artist", "Attack", "Author", "Avoid", "Baby", "Bag", "Ball", "Bank", "Bar", "Base",
-    "Beat", "Bed", "Best", "Bill", "Bit", "Black", "Blood", "Blue", "Board", "Body", "Book", "Born",
-    "Box", "Boy", "Break", "Bring", "Brother", "Budget", "Build", "Business", "Buy", "Call", "Camera",
-    "Campaign", "Card", "Care", "Career", "Carry", "Case", "Catch", "Cell", "Center", "Chair", "Chance",
-    "Change", "Choice", "City", "Class", "Clear", "Close", "Coach", "Cold", "Color", "Common", "Cost",
-    "Country", "Course", "Cover", "Cup", "Dark", "Data", "Deal", "Deep", "Degree", "Design", "Detail",
-    "Dinner", "Door", "Dream", "Drive", "Early", "Earth", "East", "Edge", "Energy", "Enjoy", "Even",
-    "Event", "Face", "Fact", "Family", "Field", "Figure", "Film", "Final", "Fine", "Fire", "Floor", "Fly",
-    "Focus", "Force", "Forest", "Form", "Free", "Friend", "Front", "Game", "Garden", "Glass", "Gold",
-    "Green", "Ground", "Group", "Guess", "Happy", "Heart", "Heavy", "High", "Home", "Hope", "Hot",
-    "House", "Idea", "Image", "Island", "Job", "Kid", "Kitchen", "Land", "Large", "Late", "Leader",
-    "Letter", "Light", "Line", "List", "Little", "Local", "Long", "Machine", "Magazine", "Main", "Market",
-    "Media", "Memory", "Message", "Middle", "Minute", "Model", "Money", "Month", "Morning", "Mother",
-    "Music", "Nature", "Network", "News", "Night", "North", "Note", "Ocean", "Office", "Open", "Paper",
-    "Party", "Peace", "Phone", "Picture", "Piece", "Plan", "Plant", "Point", "Power", "Quality", "Radio",
-    "Range", "Record", "Red", "Rest", "River", "Road", "Rock", "Room", "Round", "Rule", "Safe", "Scene",
-    "School", "Sea", "Season", "Seat", "Shoulder", "Simple", "Sister", "Size", "Skill", "Small", "Smile",
-    "Social", "Song", "Sound", "South", "Space", "Sport", "Spring", "Staff", "Stage", "Star", "State",
-    "Step", "Stone", "Story", "Street", "Strong", "Style", "Summer", "System", "Table", "Task", "Teacher",
-    "Team", "Theory", "Thing", "Today", "Top", "Town", "Travel", "Tree", "Truth", "Union", "Unit",
-    "Value", "View", "Voice", "Wall", "Watch", "Water", "Wave", "West", "White", "Wind", "Window",
-    "Winter", "Wood", "Word", "World", "Yard", "Year", "Young",
+    "Store",
+    "There",
+    "Hand",
+    "Tv",
+    "Able",
+    "About",
+    "Above",
+    "Accept",
+    "Across",
+    "Action",
+    "Address",
+    "Adult",
+    "Agency",
+    "Agent",
+    "Air",
+    "Allow",
+    "Always",
+    "Amount",
+    "Animal",
+    "Answer",
+    "Area",
+    "Army",
+    "Art",
+    "Article",
+    "Artist",
+    "Attack",
+    "Author",
+    "Avoid",
+    "Baby",
+    "Bag",
+    "Ball",
+    "Bank",
+    "Bar",
+    "Base",
+    "Beat",
+    "Bed",
+    "Best",
+    "Bill",
+    "Bit",
+    "Black",
+    "Blood",
+    "Blue",
+    "Board",
+    "Body",
+    "Book",
+    "Born",
+    "Box",
+    "Boy",
+    "Break",
+    "Bring",
+    "Brother",
+    "Budget",
+    "Build",
+    "Business",
+    "Buy",
+    "Call",
+    "Camera",
+    "Campaign",
+    "Card",
+    "Care",
+    "Career",
+    "Carry",
+    "Case",
+    "Catch",
+    "Cell",
+    "Center",
+    "Chair",
+    "Chance",
+    "Change",
+    "Choice",
+    "City",
+    "Class",
+    "Clear",
+    "Close",
+    "Coach",
+    "Cold",
+    "Color",
+    "Common",
+    "Cost",
+    "Country",
+    "Course",
+    "Cover",
+    "Cup",
+    "Dark",
+    "Data",
+    "Deal",
+    "Deep",
+    "Degree",
+    "Design",
+    "Detail",
+    "Dinner",
+    "Door",
+    "Dream",
+    "Drive",
+    "Early",
+    "Earth",
+    "East",
+    "Edge",
+    "Energy",
+    "Enjoy",
+    "Even",
+    "Event",
+    "Face",
+    "Fact",
+    "Family",
+    "Field",
+    "Figure",
+    "Film",
+    "Final",
+    "Fine",
+    "Fire",
+    "Floor",
+    "Fly",
+    "Focus",
+    "Force",
+    "Forest",
+    "Form",
+    "Free",
+    "Friend",
+    "Front",
+    "Game",
+    "Garden",
+    "Glass",
+    "Gold",
+    "Green",
+    "Ground",
+    "Group",
+    "Guess",
+    "Happy",
+    "Heart",
+    "Heavy",
+    "High",
+    "Home",
+    "Hope",
+    "Hot",
+    "House",
+    "Idea",
+    "Image",
+    "Island",
+    "Job",
+    "Kid",
+    "Kitchen",
+    "Land",
+    "Large",
+    "Late",
+    "Leader",
+    "Letter",
+    "Light",
+    "Line",
+    "List",
+    "Little",
+    "Local",
+    "Long",
+    "Machine",
+    "Magazine",
+    "Main",
+    "Market",
+    "Media",
+    "Memory",
+    "Message",
+    "Middle",
+    "Minute",
+    "Model",
+    "Money",
+    "Month",
+    "Morning",
+    "Mother",
+    "Music",
+    "Nature",
+    "Network",
+    "News",
+    "Night",
+    "North",
+    "Note",
+    "Ocean",
+    "Office",
+    "Open",
+    "Paper",
+    "Party",
+    "Peace",
+    "Phone",
+    "Picture",
+    "Piece",
+    "Plan",
+    "Plant",
+    "Point",
+    "Power",
+    "Quality",
+    "Radio",
+    "Range",
+    "Record",
+    "Red",
+    "Rest",
+    "River",
+    "Road",
+    "Rock",
+    "Room",
+    "Round",
+    "Rule",
+    "Safe",
+    "Scene",
+    "School",
+    "Sea",
+    "Season",
+    "Seat",
+    "Shoulder",
+    "Simple",
+    "Sister",
+    "Size",
+    "Skill",
+    "Small",
+    "Smile",
+    "Social",
+    "Song",
+    "Sound",
+    "South",
+    "Space",
+    "Sport",
+    "Spring",
+    "Staff",
+    "Stage",
+    "Star",
+    "State",
+    "Step",
+    "Stone",
+    "Story",
+    "Street",
+    "Strong",
+    "Style",
+    "Summer",
+    "System",
+    "Table",
+    "Task",
+    "Teacher",
+    "Team",
+    "Theory",
+    "Thing",
+    "Today",
+    "Top",
+    "Town",
+    "Travel",
+    "Tree",
+    "Truth",
+    "Union",
+    "Unit",
+    "Value",
+    "View",
+    "Voice",
+    "Wall",
+    "Watch",
+    "Water",
+    "Wave",
+    "West",
+    "White",
+    "Wind",
+    "Window",
+    "Winter",
+    "Wood",
+    "Word",
+    "World",
+    "Yard",
+    "Year",
+    "Young",
 )
 
 # Orders per day at scale 1.0 before the weekday factor and noise (Mon=0 .. Sun=6).
@@ -276,7 +515,11 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     for d in dates:
         dd = _Day(d)
         pids, cum_p = catalog_after if (snap2_day is not None and d >= snap2_day) else catalog_before
-        kinds = ["normal"] * planned[d] + ["negative"] * plan_negative.get(d, 0) + ["ghost"] * plan_ghost.get(d, 0)
+        kinds = (
+            ["normal"] * planned[d]
+            + ["negative"] * plan_negative.get(d, 0)
+            + ["ghost"] * plan_ghost.get(d, 0)
+        )
         rng.shuffle(kinds)
 
         def timestamp() -> str:
@@ -291,7 +534,9 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             order_num = rng.randint(1, 100)
             if kind == "negative":
                 amount = -round(rng.uniform(5.0, 150.0), 2)
-                dd.orders.append(_Row([order_num, oid, c.user_id, ts, amount, _iso(d)], "total_amount_non_negative"))
+                dd.orders.append(
+                    _Row([order_num, oid, c.user_id, ts, amount, _iso(d)], "total_amount_non_negative")
+                )
                 continue
             repeat = c.last_order is not None or c.existing
             if c.last_order is not None:
@@ -326,7 +571,14 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
 
         for _ in range(plan_blank_order.get(d, 0)):
             c = rng.choices(customers, cum_weights=cum_user)[0]
-            row = [rng.randint(1, 100), None, c.user_id, timestamp(), round(rng.uniform(20.0, 300.0), 2), _iso(d)]
+            row = [
+                rng.randint(1, 100),
+                None,
+                c.user_id,
+                timestamp(),
+                round(rng.uniform(20.0, 300.0), 2),
+                _iso(d),
+            ]
             dd.orders.insert(rng.randint(0, len(dd.orders)), _Row(row, "order_id_not_null"))
 
         for rule in item_rules:
@@ -390,7 +642,12 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             ("orders", _RATE_DUP_ORDERS, total_csv_orders),
             ("items", _RATE_DUP_ITEMS, total_csv_items),
         ):
-            cands = [(di, i) for di, d in enumerate(csv_days) for i, r in enumerate(getattr(by_day[d], attr)) if r.tag == _CLEAN]
+            cands = [
+                (di, i)
+                for di, d in enumerate(csv_days)
+                for i, r in enumerate(getattr(by_day[d], attr))
+                if r.tag == _CLEAN
+            ]
             k = min(len(cands), _at_least_one(rate, total))
             for di, i in sorted(rng.sample(cands, k), reverse=True):
                 rows = getattr(by_day[csv_days[di]], attr)
@@ -441,7 +698,15 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         t_items = t_orders + timedelta(seconds=rng.randint(30, 900))
         is_bom = bom[(d, ORDERS.name)]
         k = key(ORDERS.name, d, "orders.csv")
-        write_csv(out, k, ORDERS.columns, orders_csv_rows(dd.orders, order_fmt[d]), modified=t_orders, bom=is_bom, crlf=is_bom)
+        write_csv(
+            out,
+            k,
+            ORDERS.columns,
+            orders_csv_rows(dd.orders, order_fmt[d]),
+            modified=t_orders,
+            bom=is_bom,
+            crlf=is_bom,
+        )
         written.append(k)
         rows_written[ORDERS.name] += len(dd.orders)
         if is_bom:
@@ -449,7 +714,15 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         if d == redelivery_day:
             k = key(ORDERS.name, d, "orders_redelivery.csv")
             t = t_orders + timedelta(hours=rng.randint(4, 8), seconds=rng.randint(0, 3599))
-            write_csv(out, k, ORDERS.columns, orders_csv_rows(redelivered, order_fmt[d]), modified=t, bom=is_bom, crlf=is_bom)
+            write_csv(
+                out,
+                k,
+                ORDERS.columns,
+                orders_csv_rows(redelivered, order_fmt[d]),
+                modified=t,
+                bom=is_bom,
+                crlf=is_bom,
+            )
             written.append(k)
             rows_written[ORDERS.name] += len(redelivered)
             redelivery_keys.append(k)
@@ -460,7 +733,15 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         if d == late_day:
             t_items = _at(d, 48 + 6, rng.randint(0, 600))
             late_keys.append(k)
-        write_csv(out, k, ORDER_ITEMS.columns, [r.values for r in dd.items], modified=t_items, bom=is_bom, crlf=is_bom)
+        write_csv(
+            out,
+            k,
+            ORDER_ITEMS.columns,
+            [r.values for r in dd.items],
+            modified=t_items,
+            bom=is_bom,
+            crlf=is_bom,
+        )
         written.append(k)
         rows_written[ORDER_ITEMS.name] += len(dd.items)
         if is_bom:
@@ -485,7 +766,8 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
 
         k = key(ORDERS.name, last, "orders.xlsx")
         write_xlsx(
-            out, k,
+            out,
+            k,
             {_iso(d): (ORDERS.columns, [order_cells(r) for r in by_day[d].orders]) for d in xlsx_days},
             modified=t,
         )
@@ -494,7 +776,8 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         rows_written[ORDERS.name] += sum(len(by_day[d].orders) for d in xlsx_days)
         k = key(ORDER_ITEMS.name, last, "order_items.xlsx")
         write_xlsx(
-            out, k,
+            out,
+            k,
             {_iso(d): (ORDER_ITEMS.columns, [list(r.values) for r in by_day[d].items]) for d in xlsx_days},
             modified=t + timedelta(seconds=rng.randint(30, 900)),
         )

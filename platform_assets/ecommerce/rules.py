@@ -27,7 +27,8 @@ def _order_date_rule() -> Rule:
 
     return Rule(
         ORDER_DATE_RULE,
-        typed("order_timestamp").isNotNull() & (F.to_date(typed("order_timestamp")).cast("string") != F.col("dt")),
+        typed("order_timestamp").isNotNull()
+        & (F.to_date(typed("order_timestamp")).cast("string") != F.col("dt")),
     )
 
 

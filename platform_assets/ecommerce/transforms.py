@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from platform_assets.core.conventions import MONEY
 from platform_assets.core.rules import LINEAGE_COLUMNS, identifier, split
 from platform_assets.core.spark import count_rows
 from platform_assets.ecommerce import rules
@@ -18,8 +19,6 @@ from platform_assets.ecommerce.sources import ORDER_ITEMS, ORDERS, PRODUCTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from platform_assets.core.execution import TransformContext
-
-MONEY = "decimal(18,2)"
 
 
 def silver_products(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
@@ -57,9 +56,7 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
 def silver_order_items(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Order items: one row per id and day; an unknown product goes to quarantine (`product_exists`)."""
     known = inputs["products"].select(F.col("product_id").alias("_pid"), F.lit(True).alias("_known_product"))
-    bronze = inputs["bronze"].join(
-        F.broadcast(known), identifier("product_id") == F.col("_pid"), "left"
-    )
+    bronze = inputs["bronze"].join(F.broadcast(known), identifier("product_id") == F.col("_pid"), "left")
     typed_columns, item_rules = rules.order_items()
     silver, quarantine = split(
         bronze,
@@ -76,19 +73,27 @@ def orphan_items(outputs: dict[str, DataFrame], inputs: dict[str, DataFrame], ct
     items = outputs["silver"]
     orphans = items.join(inputs["orders"].select("order_id", "dt"), ["order_id", "dt"], "left_anti")
     n = count_rows(orphans)
-    sample = [r["order_id"] for r in orphans.select("order_id").distinct().orderBy("order_id").limit(10).collect()]
+    sample = [
+        r["order_id"] for r in orphans.select("order_id").distinct().orderBy("order_id").limit(10).collect()
+    ]
     return n == 0, {"orphan_items": n, "sample_order_ids": sample}
 
 
 def daily_sales(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Daily sales: orders, items, customers, revenue, average order value and reorder rate per day."""
-    orders = inputs["orders"].groupBy("dt").agg(
-        F.count("order_id").alias("orders"),
-        F.countDistinct("user_id").alias("customers"),
-        F.sum("total_amount").alias("revenue"),
+    orders = (
+        inputs["orders"]
+        .groupBy("dt")
+        .agg(
+            F.count("order_id").alias("orders"),
+            F.countDistinct("user_id").alias("customers"),
+            F.sum("total_amount").alias("revenue"),
+        )
     )
-    items = inputs["order_items"].groupBy("dt").agg(
-        F.count(F.lit(1)).alias("items"), F.avg("reordered").alias("reorder_rate")
+    items = (
+        inputs["order_items"]
+        .groupBy("dt")
+        .agg(F.count(F.lit(1)).alias("items"), F.avg("reordered").alias("reorder_rate"))
     )
     day = orders.join(items, "dt", "full_outer")
     out = day.select(
@@ -157,11 +162,15 @@ def department_analytics(inputs: dict[str, DataFrame], ctx: "TransformContext") 
 def customer_insights(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Customer insights over all days: orders, spend, order value, first/last order, cadence, reorders and
     favourite department (most units; ties alphabetical). A customer is a user with at least one order."""
-    orders = inputs["orders"].groupBy("user_id").agg(
-        F.countDistinct("order_id").alias("orders"),
-        F.sum("total_amount").alias("total_spent"),
-        F.min(F.to_date("order_timestamp")).alias("first_order_date"),
-        F.max(F.to_date("order_timestamp")).alias("last_order_date"),
+    orders = (
+        inputs["orders"]
+        .groupBy("user_id")
+        .agg(
+            F.countDistinct("order_id").alias("orders"),
+            F.sum("total_amount").alias("total_spent"),
+            F.min(F.to_date("order_timestamp")).alias("first_order_date"),
+            F.max(F.to_date("order_timestamp")).alias("last_order_date"),
+        )
     )
     items = inputs["order_items"]
     item_stats = items.groupBy("user_id").agg(

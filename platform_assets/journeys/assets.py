@@ -13,8 +13,9 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import Field
 
+from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.journeys import attribution as scoring
-from platform_assets.journeys import lineage
+from platform_assets.journeys import checks, lineage, transforms
 from platform_assets.journeys.extract import CONVERSIONS_SCHEMA, SESSIONS_SCHEMA, extract, write_back
 from platform_assets.journeys.models import MODELS
 from platform_assets.journeys.sources import (
@@ -30,14 +31,22 @@ from platform_assets.journeys.sources import (
     WRITEBACK_ATTRIBUTION,
     WRITEBACK_REPORT,
 )
-from platform_assets.medallion import DAILY, SINGLE_RUN, Check, Read, Write, docstring, partition_days, spark_asset, unique_key_check
+from platform_assets.medallion import (
+    DAILY,
+    SINGLE_RUN,
+    Check,
+    Read,
+    Write,
+    docstring,
+    partition_days,
+    spark_asset,
+    unique_key_check,
+)
 from resources.ihc import IHCResource
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
 
-PACKAGE = "platform_assets.journeys"
-T, C = f"{PACKAGE}.transforms", f"{PACKAGE}.checks"
-TAGS = {"omnilake/domain": DOMAIN}
+TAGS = {DOMAIN_TAG: DOMAIN}
 REPORT_CSV = dg.AssetKey(["reports", DOMAIN, "channel_reporting_csv"])
 SOURCE_ATTRIBUTION = dg.AssetKey(["source_db", DOMAIN, WRITEBACK_ATTRIBUTION])
 SOURCE_REPORT = dg.AssetKey(["source_db", DOMAIN, WRITEBACK_REPORT])
@@ -83,9 +92,14 @@ def bronze_journeys_extract(
     """Incremental extraction: the run's days only (`WHERE event_date IN (:days)`), each day replaced."""
     days = partition_days(context) or []
     tables = extract(journeys_db.engine(), days)
-    context.log.info(f"extracted {days[0]}..{days[-1]} from the {journeys_db.dialect} source" if days else "no days")
+    context.log.info(
+        f"extracted {days[0]}..{days[-1]} from the {journeys_db.dialect} source" if days else "no days"
+    )
     target = lake.lake()
-    for ref, name, schema in ((BRONZE_SESSIONS, "sessions", SESSIONS_SCHEMA), (BRONZE_CONVERSIONS, "conversions", CONVERSIONS_SCHEMA)):
+    for ref, name, schema in (
+        (BRONZE_SESSIONS, "sessions", SESSIONS_SCHEMA),
+        (BRONZE_CONVERSIONS, "conversions", CONVERSIONS_SCHEMA),
+    ):
         written = target.write_arrow(tables[name].cast(schema), ref, days, partitioned=True)
         yield dg.MaterializeResult(
             asset_key=_key(ref),
@@ -103,13 +117,13 @@ def bronze_journeys_extract(
 silver_customer_journeys = spark_asset(
     name=f"silver_{DOMAIN}_customer_journeys",
     group=DOMAIN,
-    transform=f"{T}:customer_journeys",
+    transform=transforms.customer_journeys,
     reads={
         "conversions": Read(BRONZE_CONVERSIONS),
         "sessions": Read(BRONZE_SESSIONS, window=(-LOOKBACK_DAYS, 0)),
     },
     writes={
-        "silver": Write(SILVER_JOURNEYS, docstring(f"{T}:customer_journeys"), f"{C}:CustomerJourneys"),
+        "silver": Write(SILVER_JOURNEYS, docstring(transforms.customer_journeys), checks.CustomerJourneys),
         "quarantine": Write(
             EXCLUDED,
             "Conversions excluded from attribution, as extracted, with `_rules_failed` and `reason`: "
@@ -122,7 +136,7 @@ silver_customer_journeys = spark_asset(
         Check(
             "conversions_accounted",
             "silver",
-            f"{C}:conversions_accounted",
+            checks.conversions_accounted,
             "Every extracted conversion is in a journey or in excluded_conversions; journeys are well formed.",
             blocking=True,
         ),
@@ -141,7 +155,9 @@ class AttributionConfig(dg.Config):
         description=f"built-in model when IHC_API_KEY is not set: {', '.join(MODELS)}",
     )
     half_life_days: float = Field(default=7.0, description="time_decay half-life")
-    position_weights: list[float] = Field(default=[0.4, 0.2, 0.4], description="position_based first/middle/last")
+    position_weights: list[float] = Field(
+        default=[0.4, 0.2, 0.4], description="position_based first/middle/last"
+    )
 
 
 def model_params(config: AttributionConfig) -> dict:
@@ -219,8 +235,13 @@ def gold_journeys_attribution(
             {"conv_id": c, "error": e, "attempts": previous.get(c, 0) + a, "dt": journeys[c][0]["dt"]}
             for c, (e, a) in sorted(outcome.failures.items())
         ]
-        facts |= {"provider": scoring.IHC_API, "kept_from_earlier_runs": len({r["conv_id"] for r in kept}),
-                  "sent": outcome.sent, "requests": outcome.requests, "failed": len(failures)}
+        facts |= {
+            "provider": scoring.IHC_API,
+            "kept_from_earlier_runs": len({r["conv_id"] for r in kept}),
+            "sent": outcome.sent,
+            "requests": outcome.requests,
+            "failed": len(failures),
+        }
     else:
         if config.model not in MODELS:
             raise dg.Failure(f"unknown attribution model {config.model!r}; known: {', '.join(MODELS)}")
@@ -228,33 +249,48 @@ def gold_journeys_attribution(
         if config.model in scoring.FIT_ON_ALL:
             fit = scoring.journeys_from_rows(store.read_arrow(SILVER_JOURNEYS).to_pylist())
             in_journeys = {s["session_id"] for sessions in fit.values() for s in sessions}
-            nulls = scoring.null_paths(store.read_arrow(BRONZE_SESSIONS), in_journeys) if config.model == "markov" else []
+            nulls = (
+                scoring.null_paths(store.read_arrow(BRONZE_SESSIONS), in_journeys)
+                if config.model == "markov"
+                else []
+            )
             facts |= {"fitted_on_journeys": len(fit), "non_converting_paths": len(nulls)}
         rows = scoring.score_builtin(journeys, config.model, model_params(config), fit, nulls)
         facts |= {"provider": "built-in", "model": config.model}
     passed, audit = scoring.audit(rows)
     yield dg.AssetCheckResult(
-        asset_key=_key(GOLD_ATTRIBUTION), check_name="credits_sum_to_one", passed=passed,
+        asset_key=_key(GOLD_ATTRIBUTION),
+        check_name="credits_sum_to_one",
+        passed=passed,
         metadata={k: dg.MetadataValue.json(v) if isinstance(v, list) else v for k, v in audit.items()},
     )
     yield dg.AssetCheckResult(
-        asset_key=_key(GOLD_ATTRIBUTION), check_name="all_conversions_scored", passed=not failures,
+        asset_key=_key(GOLD_ATTRIBUTION),
+        check_name="all_conversions_scored",
+        passed=not failures,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"unscored_conversions": len(failures), "journeys": len(journeys)},
     )
     if not passed:
-        raise dg.Failure("blocking check credits_sum_to_one failed; no table of this step was written", metadata=facts)
+        raise dg.Failure(
+            "blocking check credits_sum_to_one failed; no table of this step was written", metadata=facts
+        )
     # Failures first (like every job's quarantine): if the step dies between the commits, no unscored
     # conversion is forgotten (the next run re-sends what gold lacks anyway).
-    failed = store.write_arrow(pa.Table.from_pylist(failures, scoring.FAILURES_SCHEMA), ATTRIBUTION_FAILURES, days, partitioned=True)
-    gold = store.write_arrow(pa.Table.from_pylist(rows, scoring.ATTRIBUTION_SCHEMA), GOLD_ATTRIBUTION, days, partitioned=True)
+    failed = store.write_arrow(
+        pa.Table.from_pylist(failures, scoring.FAILURES_SCHEMA), ATTRIBUTION_FAILURES, days, partitioned=True
+    )
+    gold = store.write_arrow(
+        pa.Table.from_pylist(rows, scoring.ATTRIBUTION_SCHEMA), GOLD_ATTRIBUTION, days, partitioned=True
+    )
     context.log.info(f"attribution: {facts}")
     yield dg.MaterializeResult(
         asset_key=_key(GOLD_ATTRIBUTION),
         metadata={"dagster/row_count": gold.rows, "delta_version": gold.version, **facts},
     )
     yield dg.MaterializeResult(
-        asset_key=_key(ATTRIBUTION_FAILURES), metadata={"dagster/row_count": failed.rows, "delta_version": failed.version}
+        asset_key=_key(ATTRIBUTION_FAILURES),
+        metadata={"dagster/row_count": failed.rows, "delta_version": failed.version},
     )
 
 
@@ -273,7 +309,7 @@ def _previous_attempts(store, days: list[str]) -> dict[str, int]:
 channel_reporting = spark_asset(
     name=f"gold_{DOMAIN}_channel_reporting",
     group=DOMAIN,
-    transform=f"{T}:channel_reporting",
+    transform=transforms.channel_reporting,
     reads={
         "attribution": Read(GOLD_ATTRIBUTION, all_partitions=True),
         "journeys": Read(SILVER_JOURNEYS, all_partitions=True),
@@ -282,8 +318,8 @@ channel_reporting = spark_asset(
     writes={
         "gold": Write(
             GOLD_REPORT,
-            docstring(f"{T}:channel_reporting"),
-            f"{C}:ChannelReporting",
+            docstring(transforms.channel_reporting),
+            checks.ChannelReporting,
             partitioned=False,
             lineage=lineage.CHANNEL_REPORTING,
         )
@@ -293,7 +329,7 @@ channel_reporting = spark_asset(
         Check(
             "reconciles",
             "gold",
-            f"{C}:report_reconciles",
+            checks.report_reconciles,
             "sum(ihc) = attributed conversions; sum(cost) = the sources' total session cost.",
             blocking=True,
         ),
@@ -309,7 +345,9 @@ channel_reporting = spark_asset(
 class ExportConfig(dg.Config):
     from_date: Optional[str] = Field(default=None, description="first date (YYYY-MM-DD), default: all")
     to_date: Optional[str] = Field(default=None, description="last date (YYYY-MM-DD), default: all")
-    out: Optional[str] = Field(default=None, description="path or s3:// URI; default $OMNILAKE_HOME/reports/channel_reporting.csv")
+    out: Optional[str] = Field(
+        default=None, description="path or s3:// URI; default $OMNILAKE_HOME/reports/channel_reporting.csv"
+    )
 
 
 @dg.asset(
@@ -320,15 +358,21 @@ class ExportConfig(dg.Config):
     op_tags=TAGS,
     description="gold channel_reporting as CSV (channel_name,date,cost,ihc,ihc_revenue,cpo,roas) for a date range.",
 )
-def channel_reporting_csv(context: dg.AssetExecutionContext, config: ExportConfig, lake: LakeResource) -> dg.MaterializeResult:
+def channel_reporting_csv(
+    context: dg.AssetExecutionContext, config: ExportConfig, lake: LakeResource
+) -> dg.MaterializeResult:
     from platform_assets.journeys.export import export_channel_reporting
 
     done = export_channel_reporting(
         lake.lake(), config.out, config.from_date, config.to_date, lake.endpoint_url, lake.sse_kms_key_id
     )
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": done["rows"], "path": dg.MetadataValue.path(done["path"]),
-                  "from": done["from"] or "", "to": done["to"] or ""}
+        metadata={
+            "dagster/row_count": done["rows"],
+            "path": dg.MetadataValue.path(done["path"]),
+            "from": done["from"] or "",
+            "to": done["to"] or "",
+        }
     )
 
 
@@ -359,15 +403,23 @@ def writeback_journeys(
     context: dg.AssetExecutionContext, lake: LakeResource, journeys_db: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
     store = lake.lake()
-    counts = write_back(journeys_db.engine(), store.read_arrow(GOLD_ATTRIBUTION), store.read_arrow(GOLD_REPORT))
+    counts = write_back(
+        journeys_db.engine(), store.read_arrow(GOLD_ATTRIBUTION), store.read_arrow(GOLD_REPORT)
+    )
     context.log.info(f"wrote back to the {journeys_db.dialect} source: {counts}")
     yield dg.MaterializeResult(
         asset_key=SOURCE_ATTRIBUTION,
-        metadata={"dagster/row_count": counts[WRITEBACK_ATTRIBUTION], "rows_written": counts["attribution_rows_written"]},
+        metadata={
+            "dagster/row_count": counts[WRITEBACK_ATTRIBUTION],
+            "rows_written": counts["attribution_rows_written"],
+        },
     )
     yield dg.MaterializeResult(
         asset_key=SOURCE_REPORT,
-        metadata={"dagster/row_count": counts[WRITEBACK_REPORT], "rows_written": counts["report_rows_written"]},
+        metadata={
+            "dagster/row_count": counts[WRITEBACK_REPORT],
+            "rows_written": counts["report_rows_written"],
+        },
     )
 
 

@@ -21,7 +21,13 @@ from platform_assets.journeys.models import Journey, Touch, attribute
 IHC_API = "ihc_api"
 FIT_ON_ALL = ("markov", "shapley")  # data-driven: fitted on every journey of silver, not only the run's
 ATTRIBUTION_SCHEMA = pa.schema(
-    [("conv_id", pa.string()), ("session_id", pa.string()), ("ihc", pa.float64()), ("model", pa.string()), ("dt", pa.string())]
+    [
+        ("conv_id", pa.string()),
+        ("session_id", pa.string()),
+        ("ihc", pa.float64()),
+        ("model", pa.string()),
+        ("dt", pa.string()),
+    ]
 )
 FAILURES_SCHEMA = pa.schema(
     [("conv_id", pa.string()), ("error", pa.string()), ("attempts", pa.int64()), ("dt", pa.string())]
@@ -54,10 +60,14 @@ def null_paths(sessions: pa.Table, in_journeys: set[str]) -> list[Journey]:
     """Non-converting paths for the Markov model: per user, the sessions that belong to no journey, in
     time order (one path per user)."""
     by_user: dict[str, list[tuple]] = defaultdict(list)
-    for s in sessions.select(["session_id", "user_id", "event_date", "event_time", "channel_name"]).to_pylist():
+    for s in sessions.select(
+        ["session_id", "user_id", "event_date", "event_time", "channel_name"]
+    ).to_pylist():
         if s["session_id"] in in_journeys or not s["user_id"] or not s["event_date"]:
             continue
-        by_user[s["user_id"]].append((f"{s['event_date']} {s['event_time']}", s["session_id"], s["channel_name"] or "(unknown)"))
+        by_user[s["user_id"]].append(
+            (f"{s['event_date']} {s['event_time']}", s["session_id"], s["channel_name"] or "(unknown)")
+        )
     return [
         Journey(f"null:{user}", tuple(Touch(sid, ch) for _, sid, ch in sorted(paths)), converted=False)
         for user, paths in sorted(by_user.items())
@@ -65,7 +75,10 @@ def null_paths(sessions: pa.Table, in_journeys: set[str]) -> list[Journey]:
 
 
 def score_builtin(
-    run_journeys: dict[str, list[dict]], model: str, params: dict, fit_journeys: dict[str, list[dict]] | None = None,
+    run_journeys: dict[str, list[dict]],
+    model: str,
+    params: dict,
+    fit_journeys: dict[str, list[dict]] | None = None,
     nulls: list[Journey] = (),
 ) -> list[dict]:
     """Credits of the run's conversions by a built-in model; Markov/Shapley fitted on `fit_journeys`
@@ -79,7 +92,15 @@ def score_builtin(
     for j in run:
         dt = run_journeys[j.conv_id][0]["dt"]
         for touch, credit in zip(j.touches, credits[j.conv_id]):
-            rows.append({"conv_id": j.conv_id, "session_id": touch.session_id, "ihc": credit, "model": model, "dt": dt})
+            rows.append(
+                {
+                    "conv_id": j.conv_id,
+                    "session_id": touch.session_id,
+                    "ihc": credit,
+                    "model": model,
+                    "dt": dt,
+                }
+            )
     return rows
 
 
@@ -133,13 +154,21 @@ def score_api(client, journeys: dict[str, list[dict]]) -> ApiOutcome:
         else:
             dt = sessions[0]["dt"]
             outcome.rows += [
-                {"conv_id": conv_id, "session_id": sid, "ihc": credits[sid] / total, "model": IHC_API, "dt": dt}
+                {
+                    "conv_id": conv_id,
+                    "session_id": sid,
+                    "ihc": credits[sid] / total,
+                    "model": IHC_API,
+                    "dt": dt,
+                }
                 for sid in expected
             ]
     return outcome
 
 
-def reusable_api_rows(gold_rows: list[dict], journeys: dict[str, list[dict]]) -> tuple[list[dict], dict[str, list[dict]]]:
+def reusable_api_rows(
+    gold_rows: list[dict], journeys: dict[str, list[dict]]
+) -> tuple[list[dict], dict[str, list[dict]]]:
     """Split the run's journeys into gold API rows kept from earlier runs (the journey's sessions and date
     did not change) and the journeys to send: new, changed, previously failed or scored by another model."""
     previous = journeys_from_rows([dict(r, position=0) for r in gold_rows if r["model"] == IHC_API])
@@ -147,7 +176,11 @@ def reusable_api_rows(gold_rows: list[dict], journeys: dict[str, list[dict]]) ->
     todo: dict[str, list[dict]] = {}
     for conv_id, sessions in journeys.items():
         rows = previous.get(conv_id)
-        if rows and {r["session_id"] for r in rows} == {s["session_id"] for s in sessions} and rows[0]["dt"] == sessions[0]["dt"]:
+        if (
+            rows
+            and {r["session_id"] for r in rows} == {s["session_id"] for s in sessions}
+            and rows[0]["dt"] == sessions[0]["dt"]
+        ):
             kept += [{k: r[k] for k in ATTRIBUTION_SCHEMA.names} for r in rows]
         else:
             todo[conv_id] = sessions

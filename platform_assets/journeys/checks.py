@@ -38,7 +38,8 @@ class CustomerJourneys(DataFrameModel):
         nullable=False, description="Conversion time (conv_date and conv_time)."
     )
     position: T.IntegerType() = Field(
-        nullable=False, ge=1,
+        nullable=False,
+        ge=1,
         description="Position of the session in the journey (1..n, by session_ts then session_id).",
     )
     journey_length: T.IntegerType() = Field(
@@ -93,18 +94,24 @@ class ChannelReporting(DataFrameModel):
         strict = True
 
 
-def conversions_accounted(outputs: dict[str, "DataFrame"], inputs: dict[str, "DataFrame"], ctx: "TransformContext"):
+def conversions_accounted(
+    outputs: dict[str, "DataFrame"], inputs: dict[str, "DataFrame"], ctx: "TransformContext"
+):
     """Every extracted conversion of the run's days is in exactly one place: a journey or the quarantine
     (with its reason); each journey has positions 1..n and one conversion flag, on its last session."""
     from pyspark.sql import functions as F
 
     bronze = count_rows(inputs["conversions"])
-    journeys = outputs["silver"].groupBy("conv_id", "dt").agg(
-        F.count(F.lit(1)).alias("n"),
-        F.max("journey_length").alias("length"),
-        F.sum("position").alias("positions"),
-        F.sum("conversion").alias("flags"),
-        F.max(F.when(F.col("conversion") == 1, F.col("position"))).alias("flagged"),
+    journeys = (
+        outputs["silver"]
+        .groupBy("conv_id", "dt")
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.max("journey_length").alias("length"),
+            F.sum("position").alias("positions"),
+            F.sum("conversion").alias("flags"),
+            F.max(F.when(F.col("conversion") == 1, F.col("position"))).alias("flagged"),
+        )
     )
     malformed = journeys.where(
         (F.col("n") != F.col("length"))
@@ -125,7 +132,11 @@ def conversions_accounted(outputs: dict[str, "DataFrame"], inputs: dict[str, "Da
 
 
 def report_reconciles(
-    outputs: dict[str, "DataFrame"], inputs: dict[str, "DataFrame"], ctx: "TransformContext", *, tolerance: float = 1e-6
+    outputs: dict[str, "DataFrame"],
+    inputs: dict[str, "DataFrame"],
+    ctx: "TransformContext",
+    *,
+    tolerance: float = 1e-6,
 ):
     """sum(ihc) over every row equals the number of attributed conversions, and sum(cost) the sources'
     total session cost: the raw `cost` of every extracted session, summed straight from bronze (not
@@ -136,9 +147,9 @@ def report_reconciles(
     conversions = count_rows(inputs["attribution"].select("conv_id").distinct())
     source_cost = inputs["sessions"].agg(F.sum(parsed("cost", "double"))).first()[0] or 0.0
     ihc, cost = report["ihc"] or 0.0, report["cost"] or 0.0
-    ok = abs(ihc - conversions) <= tolerance * max(1, conversions) and abs(cost - source_cost) <= tolerance * max(
-        1.0, abs(source_cost)
-    )
+    ok = abs(ihc - conversions) <= tolerance * max(1, conversions) and abs(
+        cost - source_cost
+    ) <= tolerance * max(1.0, abs(source_cost))
     return ok, {
         "sum_ihc": round(ihc, 9),
         "attributed_conversions": conversions,

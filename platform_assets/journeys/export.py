@@ -36,11 +36,18 @@ def to_csv(table: pa.Table) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in table.to_pylist():
-        writer.writerow(["" if row[c] is None else (repr(row[c]) if isinstance(row[c], float) else row[c]) for c in COLUMNS])
+        writer.writerow(
+            [
+                "" if row[c] is None else (repr(row[c]) if isinstance(row[c], float) else row[c])
+                for c in COLUMNS
+            ]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
-def write_report(data: bytes, out: str, endpoint_url: str | None = None, sse_kms_key_id: str | None = None) -> str:
+def write_report(
+    data: bytes, out: str, endpoint_url: str | None = None, sse_kms_key_id: str | None = None
+) -> str:
     """Write `data` to a local path or `s3://bucket/key` atomically (object store); returns where."""
     from platform_assets.core.storage import open_store
 

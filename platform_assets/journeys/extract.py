@@ -14,6 +14,7 @@ from typing import Sequence
 import pyarrow as pa
 
 from platform_assets.core.bronze import LINEAGE_FIELDS
+from platform_assets.core.conventions import ISO_DATE_PATTERN
 from platform_assets.journeys.sources import (
     CONVERSION_COLUMNS,
     CONVERSIONS,
@@ -24,9 +25,11 @@ from platform_assets.journeys.sources import (
     WRITEBACK_REPORT,
 )
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(ISO_DATE_PATTERN)
 # The same lineage columns as every bronze table (core.bronze).
-SESSIONS_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in (*SESSION_COLUMNS, "cost")] + list(LINEAGE_FIELDS))
+SESSIONS_SCHEMA = pa.schema(
+    [pa.field(c, pa.string()) for c in (*SESSION_COLUMNS, "cost")] + list(LINEAGE_FIELDS)
+)
 CONVERSIONS_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in CONVERSION_COLUMNS] + list(LINEAGE_FIELDS))
 
 
@@ -43,7 +46,9 @@ def _tables():
     return s, costs, conv
 
 
-def _arrow(rows: list, columns: Sequence[str], date_column: str, source: str, schema: pa.Schema, now) -> pa.Table:
+def _arrow(
+    rows: list, columns: Sequence[str], date_column: str, source: str, schema: pa.Schema, now
+) -> pa.Table:
     out: dict[str, list] = {c: [] for c in schema.names}
     row_in_day: dict[str, int] = {}
     for r in rows:
@@ -83,8 +88,12 @@ def extract(engine, days: Sequence[str]) -> dict[str, pa.Table]:
         sessions = conn.execute(sessions_q, {"days": days}).all() if days else []
         conversions = conn.execute(conversions_q, {"days": days}).all() if days else []
     return {
-        "sessions": _arrow(sessions, (*SESSION_COLUMNS, "cost"), "event_date", SESSION_SOURCES, SESSIONS_SCHEMA, now),
-        "conversions": _arrow(conversions, CONVERSION_COLUMNS, "conv_date", CONVERSIONS, CONVERSIONS_SCHEMA, now),
+        "sessions": _arrow(
+            sessions, (*SESSION_COLUMNS, "cost"), "event_date", SESSION_SOURCES, SESSIONS_SCHEMA, now
+        ),
+        "conversions": _arrow(
+            conversions, CONVERSION_COLUMNS, "conv_date", CONVERSIONS, CONVERSIONS_SCHEMA, now
+        ),
     }
 
 
@@ -104,7 +113,9 @@ def source_dates(url: str | None = None, start: str | None = None) -> list[str]:
         if not Path(url.removeprefix("sqlite:///")).exists():
             return []
     s, _, conv = _tables()
-    query = sa.union(sa.select(s.c.event_date.label("d")).distinct(), sa.select(conv.c.conv_date.label("d")).distinct())
+    query = sa.union(
+        sa.select(s.c.event_date.label("d")).distinct(), sa.select(conv.c.conv_date.label("d")).distinct()
+    )
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
@@ -118,7 +129,10 @@ def source_dates(url: str | None = None, start: str | None = None) -> list[str]:
 
 
 WRITEBACK_DDL = {
-    WRITEBACK_ATTRIBUTION: (("conv_id", "session_id"), {"conv_id": "text", "session_id": "text", "ihc": "float"}),
+    WRITEBACK_ATTRIBUTION: (
+        ("conv_id", "session_id"),
+        {"conv_id": "text", "session_id": "text", "ihc": "float"},
+    ),
     WRITEBACK_REPORT: (
         ("channel_name", "date"),
         {"channel_name": "text", "date": "text", "cost": "float", "ihc": "float", "ihc_revenue": "float"},
@@ -132,7 +146,9 @@ def _writeback_table(name: str):
     key, columns = WRITEBACK_DDL[name]
     types = {"text": sa.Text, "float": lambda: sa.Float(53)}
     return sa.Table(
-        name, sa.MetaData(), *[sa.Column(c, types[t](), primary_key=c in key, autoincrement=False) for c, t in columns.items()]
+        name,
+        sa.MetaData(),
+        *[sa.Column(c, types[t](), primary_key=c in key, autoincrement=False) for c, t in columns.items()],
     )
 
 

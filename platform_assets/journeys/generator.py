@@ -159,9 +159,13 @@ def generate(
                 break
             channel = rng.choices(channels, weights)[0]
             user_sessions.append(add_session(user, channel, ts, int(rng.random() < P_IMPRESSION)))
-            ts += timedelta(minutes=rng.choice((3, 20, 90, 600, 1440, 4000, 20000, 60000)) + rng.randint(0, 59))
+            ts += timedelta(
+                minutes=rng.choice((3, 20, 90, 600, 1440, 4000, 20000, 60000)) + rng.randint(0, 59)
+            )
         if user_sessions and rng.random() < P_CONVERT:
-            last = datetime.fromisoformat(f"{user_sessions[-1]['event_date']}T{user_sessions[-1]['event_time']}")
+            last = datetime.fromisoformat(
+                f"{user_sessions[-1]['event_date']}T{user_sessions[-1]['event_time']}"
+            )
             add_conversion(user, last + timedelta(minutes=rng.randint(0, 45)))
             if rng.random() < P_SECOND_CONVERSION:
                 add_conversion(user, last + timedelta(minutes=rng.randint(50, 600)))
@@ -220,7 +224,11 @@ def expected(sessions: list[dict], conversions: list[dict], costs: list[dict]) -
     attributed: dict[str, int] = {}
     for c in conversions:
         conv_ts = datetime.fromisoformat(f"{c['conv_date']}T{c['conv_time']}")
-        journey = [s for ts, _, s in sorted(by_user[c["user_id"]]) if conv_ts - timedelta(days=LOOKBACK_DAYS) <= ts <= conv_ts]
+        journey = [
+            s
+            for ts, _, s in sorted(by_user[c["user_id"]])
+            if conv_ts - timedelta(days=LOOKBACK_DAYS) <= ts <= conv_ts
+        ]
         if not journey:
             excluded["no_sessions_in_lookback"] += 1
         elif all(s["impression_interaction"] == 1 for s in journey):

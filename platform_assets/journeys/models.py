@@ -117,7 +117,9 @@ def time_decay(journeys: Sequence[Journey], half_life_days: float = DEFAULT_HALF
 
 
 def position_based(
-    journeys: Sequence[Journey], first: float = DEFAULT_POSITIONS[0], middle: float = DEFAULT_POSITIONS[1],
+    journeys: Sequence[Journey],
+    first: float = DEFAULT_POSITIONS[0],
+    middle: float = DEFAULT_POSITIONS[1],
     last: float = DEFAULT_POSITIONS[2],
 ) -> Credits:
     """U-shaped: `first` to the first touch, `last` to the last, `middle` shared by the touches between.
@@ -141,7 +143,9 @@ def position_based(
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 
 
-def _conversion_probability(transitions: Mapping[str, Counter], channels: list[str], removed: str | None) -> float:
+def _conversion_probability(
+    transitions: Mapping[str, Counter], channels: list[str], removed: str | None
+) -> float:
     """P(reaching conversion from start) of the absorbing chain, exactly (Gaussian elimination on
     p = Q p + r); a removed channel absorbs into null."""
     import numpy as np

@@ -43,7 +43,9 @@ def session_costs(bronze: "DataFrame") -> "DataFrame":
     """Every extracted session's cost by channel and event date (no cost row: 0), whether or not it can
     join a journey: a session without user or a parseable time still cost money that day."""
     return bronze.select(
-        _channel().alias("channel_name"), F.trim(F.col("event_date")).alias("date"), _cost().alias("session_cost")
+        _channel().alias("channel_name"),
+        F.trim(F.col("event_date")).alias("date"),
+        _cost().alias("session_cost"),
     )
 
 

@@ -57,7 +57,9 @@ def customer_journeys(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
             "_clicks": F.sum(F.when(F.col("impression_interaction") == 0, 1).otherwise(0)).over(per_conv),
         }
     )
-    reason = F.when(F.col("_sessions") == 0, F.lit(NO_SESSIONS)).when(F.col("_clicks") == 0, F.lit(ONLY_IMPRESSIONS))
+    reason = F.when(F.col("_sessions") == 0, F.lit(NO_SESSIONS)).when(
+        F.col("_clicks") == 0, F.lit(ONLY_IMPRESSIONS)
+    )
     joined = joined.withColumn("_excluded", reason)
     ordered = Window.partitionBy("conv_id", "dt").orderBy("session_ts", "session_id")
     journeys = (
@@ -81,12 +83,20 @@ def customer_journeys(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
             "dt",
         )
     )
-    excluded_ids = joined.where(F.col("_excluded").isNotNull()).select(
-        F.col("conv_id").alias("_x_id"), F.col("dt").alias("_x_dt"), "_excluded"
-    ).distinct()
-    excluded = (
-        bronze.join(excluded_ids, (F.trim(F.col("conv_id")) == F.col("_x_id")) & (F.col("dt") == F.col("_x_dt")))
-        .select(*CONVERSION_COLUMNS, "_source_file", "_row", "_ingested_at", F.array("_excluded").alias("_rules_failed"), "dt")
+    excluded_ids = (
+        joined.where(F.col("_excluded").isNotNull())
+        .select(F.col("conv_id").alias("_x_id"), F.col("dt").alias("_x_dt"), "_excluded")
+        .distinct()
+    )
+    excluded = bronze.join(
+        excluded_ids, (F.trim(F.col("conv_id")) == F.col("_x_id")) & (F.col("dt") == F.col("_x_dt"))
+    ).select(
+        *CONVERSION_COLUMNS,
+        "_source_file",
+        "_row",
+        "_ingested_at",
+        F.array("_excluded").alias("_rules_failed"),
+        "dt",
     )
     quarantine = broken.unionByName(excluded).withColumn("reason", F.array_join("_rules_failed", ", "))
     return {"silver": journeys, "quarantine": quarantine}
@@ -105,7 +115,11 @@ def channel_reporting(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
         .agg(deterministic_sum("session_cost").alias("cost"))
     )
     journeys = inputs["journeys"].select(
-        "conv_id", "session_id", "channel_name", F.date_format("session_ts", "yyyy-MM-dd").alias("date"), "revenue"
+        "conv_id",
+        "session_id",
+        "channel_name",
+        F.date_format("session_ts", "yyyy-MM-dd").alias("date"),
+        "revenue",
     )
     credited = (
         inputs["attribution"]
@@ -113,10 +127,15 @@ def channel_reporting(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
         .join(journeys, ["conv_id", "session_id"])
         .groupBy("channel_name", "date")
         # A double sum depends on the order of its additions: added in sorted order, re-runs and engines agree.
-        .agg(deterministic_sum("ihc").alias("ihc"), deterministic_sum(F.col("ihc") * F.col("revenue")).alias("ihc_revenue"))
+        .agg(
+            deterministic_sum("ihc").alias("ihc"),
+            deterministic_sum(F.col("ihc") * F.col("revenue")).alias("ihc_revenue"),
+        )
     )
     rows = cost.join(credited, ["channel_name", "date"], "full_outer")
-    cost_, ihc_, revenue_ = (F.coalesce(F.col(c), F.lit(0.0)).cast("double") for c in ("cost", "ihc", "ihc_revenue"))
+    cost_, ihc_, revenue_ = (
+        F.coalesce(F.col(c), F.lit(0.0)).cast("double") for c in ("cost", "ihc", "ihc_revenue")
+    )
     return {
         "gold": rows.select(
             "channel_name",

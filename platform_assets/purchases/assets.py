@@ -4,9 +4,9 @@ from typing import Iterator
 
 import dagster as dg
 
+from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.lake import TableRef
 from platform_assets.medallion import (
-    Check,
     Read,
     Write,
     bronze_asset,
@@ -15,13 +15,10 @@ from platform_assets.medallion import (
     spark_asset,
     unique_key_check,
 )
-from platform_assets.purchases import lineage, serving
+from platform_assets.purchases import checks, lineage, serving, transforms
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES, SOURCES
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
-
-T = "platform_assets.purchases.transforms"
-C = "platform_assets.purchases.checks"
 
 
 def table(layer: str, name: str) -> TableRef:
@@ -40,13 +37,19 @@ bronze_purchases, bronze_fx_rates = (bronze_asset(PURCHASES), bronze_asset(FX_RA
 silver_fx_rates = spark_asset(
     name=f"silver_{DOMAIN}_fx_rates",
     group=DOMAIN,
-    transform=f"{T}:silver_fx_rates",
+    transform=transforms.silver_fx_rates,
     reads={"bronze": Read(BRONZE["fx_rates"], all_partitions=True)},
     writes={
-        "silver": Write(SILVER["fx_rates"], docstring(f"{T}:silver_fx_rates"), f"{C}:SilverFxRates", False),
+        "silver": Write(
+            SILVER["fx_rates"], docstring(transforms.silver_fx_rates), checks.SilverFxRates, False
+        ),
         "quarantine": quarantine_write(FX_RATES, partitioned=False),
     },
-    checks=[unique_key_check("silver", ["currency", "date"], "One rate per currency and date: the latest delivery won.")],
+    checks=[
+        unique_key_check(
+            "silver", ["currency", "date"], "One rate per currency and date: the latest delivery won."
+        )
+    ],
     partitioned=False,
     kinds={"spark", "delta", "silver"},
 )
@@ -54,10 +57,10 @@ silver_fx_rates = spark_asset(
 silver_purchases = spark_asset(
     name=f"silver_{DOMAIN}_purchases",
     group=DOMAIN,
-    transform=f"{T}:silver_purchases",
+    transform=transforms.silver_purchases,
     reads={"bronze": Read(BRONZE["purchases"]), "fx_rates": Read(SILVER["fx_rates"])},
     writes={
-        "silver": Write(SILVER["purchases"], docstring(f"{T}:silver_purchases"), f"{C}:SilverPurchases"),
+        "silver": Write(SILVER["purchases"], docstring(transforms.silver_purchases), checks.SilverPurchases),
         "quarantine": quarantine_write(PURCHASES),
     },
     checks=[unique_key_check("silver", ["purchase_id", "dt"], "One row per purchase_id and ingestion date.")],
@@ -67,13 +70,13 @@ silver_purchases = spark_asset(
 customer_purchase_summary = spark_asset(
     name=f"gold_{DOMAIN}_customer_purchase_summary",
     group=DOMAIN,
-    transform=f"{T}:customer_purchase_summary",
+    transform=transforms.customer_purchase_summary,
     reads={"purchases": Read(SILVER["purchases"], all_partitions=True)},
     writes={
         "gold": Write(
             GOLD_SUMMARY,
-            docstring(f"{T}:customer_purchase_summary"),
-            f"{C}:CustomerPurchaseSummary",
+            docstring(transforms.customer_purchase_summary),
+            checks.CustomerPurchaseSummary,
             partitioned=False,
             mode="merge",
             key=("customer_id",),
@@ -117,7 +120,7 @@ customer_purchase_summary = spark_asset(
         )
     ],
     can_subset=False,
-    op_tags={"omnilake/domain": DOMAIN},
+    op_tags={DOMAIN_TAG: DOMAIN},
 )
 def warehouse_customer_purchase_summary(
     context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
@@ -133,7 +136,11 @@ def warehouse_customer_purchase_summary(
     gold_total = pc.sum(summary.column("total_spent_aud")).as_py() if summary.num_rows else None
     same = served["n"] == summary.num_rows and (
         (served["total"] is None and gold_total is None)
-        or (served["total"] is not None and gold_total is not None and round(float(served["total"]) - float(gold_total), 2) == 0)
+        or (
+            served["total"] is not None
+            and gold_total is not None
+            and round(float(served["total"]) - float(gold_total), 2) == 0
+        )
     )
     yield dg.AssetCheckResult(
         asset_key=WAREHOUSE_SUMMARY,

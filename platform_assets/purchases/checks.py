@@ -21,11 +21,13 @@ class SilverFxRates(Lineage):
         description="Date of the rate; a purchase uses the latest rate on or before its purchase_date.",
     )
     currency: T.StringType() = Field(
-        nullable=False, str_matches=r"^[A-Z]{3}$",
+        nullable=False,
+        str_matches=r"^[A-Z]{3}$",
         description="Three-letter upper-case currency code the rate is for.",
     )
     aud_per_unit: RATE = Field(
-        nullable=False, gt=0,
+        nullable=False,
+        gt=0,
         description=(
             "Exchange rate: Australian dollars (AUD) per one unit of the currency (AUD itself is 1)."
         ),
@@ -45,7 +47,8 @@ class SilverPurchases(Lineage):
         nullable=False, str_matches=EMAIL, description="Customer's email address, trimmed and lower-cased."
     )
     purchase_id: T.LongType() = Field(
-        nullable=False, ge=1,
+        nullable=False,
+        ge=1,
         description=(
             "Purchase identifier (a positive integer); one row per purchase_id and dt (the latest ingested "
             "wins)."
@@ -58,11 +61,13 @@ class SilverPurchases(Lineage):
         nullable=False, gt=0, description="Purchase amount (> 0) in the purchase's currency."
     )
     currency: T.StringType() = Field(
-        nullable=False, str_matches=r"^[A-Z]{3}$",
+        nullable=False,
+        str_matches=r"^[A-Z]{3}$",
         description="Three-letter upper-case currency code of amount; a known currency with a rate.",
     )
     aud_per_unit: RATE = Field(
-        nullable=False, gt=0,
+        nullable=False,
+        gt=0,
         description=(
             "AUD per unit of currency applied: the latest rate on or before purchase_date (1 for AUD)."
         ),
@@ -74,7 +79,8 @@ class SilverPurchases(Lineage):
         nullable=False, ge=0, description="Amount in Australian dollars: round(amount x aud_per_unit, 2)."
     )
     dt: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Partition day (YYYY-MM-DD): the ingestion date (the landing folder date).",
     )
 
@@ -96,7 +102,8 @@ class CustomerPurchaseSummary(DataFrameModel):
         nullable=False, ge=1, description="Number of purchases of the customer (each purchase_id once)."
     )
     total_spent_aud: MONEY = Field(
-        nullable=False, ge=0,
+        nullable=False,
+        ge=0,
         description="Total spent in AUD: sum of amount_aud over the customer's purchases (2 decimals).",
     )
     first_purchase_date: T.DateType() = Field(

@@ -9,14 +9,18 @@ from platform_assets.purchases.assets import assets, bronze_fx_rates, bronze_pur
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES
 from sensors.landing import build_landing_sensor
 
-domain_job = jobs.domain_job(DOMAIN, "Every purchases asset for the selected ingestion dates (a range is one run).")
+domain_job = jobs.domain_job(
+    DOMAIN, "Every purchases asset for the selected ingestion dates (a range is one run)."
+)
 
 # A purchases file: its ingestion date through silver, the summary and the warehouse. The fx files of the
 # same dates are (re)ingested in the same run, so the order in which rate and purchase files arrive does
 # not matter within a day.
 purchases_landing_job = jobs.landing_job(
     PURCHASES,
-    dg.AssetSelection.assets(*bronze_purchases.keys, *bronze_fx_rates.keys, *silver_fx_rates.keys).downstream(),
+    dg.AssetSelection.assets(
+        *bronze_purchases.keys, *bronze_fx_rates.keys, *silver_fx_rates.keys
+    ).downstream(),
     "Ingest new purchases files and refresh silver, the customer summary and the warehouse.",
 )
 

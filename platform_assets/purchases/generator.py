@@ -36,16 +36,89 @@ CURRENCIES = {"AUD": 0.50, "USD": 0.20, "EUR": 0.12, "GBP": 0.08, "NZD": 0.07, "
 BASE_RATES = {"USD": 1.52, "EUR": 1.65, "GBP": 1.93, "NZD": 0.91, "JPY": 0.0101}
 FX_HISTORY_DAYS = 45
 _FIRST = (
-    "Aaron", "Abigail", "Adam", "Alice", "Amelia", "Andrew", "Ava", "Ben", "Carlos", "Charlotte", "Chloe",
-    "Daniel", "David", "Emily", "Emma", "Ethan", "Grace", "Hannah", "Harry", "Isabella", "Jack", "James",
-    "Jane", "John", "Jose", "Kate", "Liam", "Lucas", "Mallory", "Maria", "Mia", "Mona", "Noah", "Olivia",
-    "Oscar", "Paul", "Peter", "Priya", "Ruby", "Sam", "Sofia", "Thomas", "Tina", "Wei", "William", "Zoe",
+    "Aaron",
+    "Abigail",
+    "Adam",
+    "Alice",
+    "Amelia",
+    "Andrew",
+    "Ava",
+    "Ben",
+    "Carlos",
+    "Charlotte",
+    "Chloe",
+    "Daniel",
+    "David",
+    "Emily",
+    "Emma",
+    "Ethan",
+    "Grace",
+    "Hannah",
+    "Harry",
+    "Isabella",
+    "Jack",
+    "James",
+    "Jane",
+    "John",
+    "Jose",
+    "Kate",
+    "Liam",
+    "Lucas",
+    "Mallory",
+    "Maria",
+    "Mia",
+    "Mona",
+    "Noah",
+    "Olivia",
+    "Oscar",
+    "Paul",
+    "Peter",
+    "Priya",
+    "Ruby",
+    "Sam",
+    "Sofia",
+    "Thomas",
+    "Tina",
+    "Wei",
+    "William",
+    "Zoe",
 )
 _LAST = (
-    "Anderson", "Brown", "Campbell", "Chen", "Clark", "Davis", "Doe", "Evans", "Flores", "Garcia", "Harris",
-    "Jackson", "Johnson", "Jones", "Kelly", "Lee", "Lopez", "Martin", "Miller", "Nelson", "Nguyen", "Patel",
-    "Roberts", "Robinson", "Singh", "Smith", "Taylor", "Thomas", "Thompson", "Walker", "White", "Williams",
-    "Wilson", "Wright", "Young",
+    "Anderson",
+    "Brown",
+    "Campbell",
+    "Chen",
+    "Clark",
+    "Davis",
+    "Doe",
+    "Evans",
+    "Flores",
+    "Garcia",
+    "Harris",
+    "Jackson",
+    "Johnson",
+    "Jones",
+    "Kelly",
+    "Lee",
+    "Lopez",
+    "Martin",
+    "Miller",
+    "Nelson",
+    "Nguyen",
+    "Patel",
+    "Roberts",
+    "Robinson",
+    "Singh",
+    "Smith",
+    "Taylor",
+    "Thomas",
+    "Thompson",
+    "Walker",
+    "White",
+    "Williams",
+    "Wilson",
+    "Wright",
+    "Young",
 )
 _BASE_PURCHASES = 150  # per ingestion date at scale 1.0
 _BASE_CUSTOMERS = 300
@@ -176,18 +249,28 @@ def generate(
                 level[cur] *= 1 + rng.gauss(0, 0.004)
                 text = _rate_text(cur, level[cur])
                 shown = cur.lower() if defects and rng.random() < 0.03 else cur
-                rows.append(_Row([rd.isoformat(), shown, text], truth={"currency": cur, "date": rd, "rate": text}))
+                rows.append(
+                    _Row([rd.isoformat(), shown, text], truth={"currency": cur, "date": rd, "rate": text})
+                )
         if defects and d == dates[min(1, len(dates) - 1)]:
-            rows.insert(rng.randint(0, len(rows)), _Row([d.isoformat(), "USD", "-1.5"], "aud_per_unit_positive"))
+            rows.insert(
+                rng.randint(0, len(rows)), _Row([d.isoformat(), "USD", "-1.5"], "aud_per_unit_positive")
+            )
             rows.insert(rng.randint(0, len(rows)), _Row([d.isoformat(), "US$", "1.5"], "currency_is_code"))
-        fx_files.append(_File(f"{DOMAIN}/{FX_RATES.name}/{d.isoformat()}/fx_rates.csv", d, _at(d, 6 + rng.random()), rows))
+        fx_files.append(
+            _File(f"{DOMAIN}/{FX_RATES.name}/{d.isoformat()}/fx_rates.csv", d, _at(d, 6 + rng.random()), rows)
+        )
         if d == correction_day:
             cur = rng.choice(list(BASE_RATES))
             fixed = _rate_text(cur, level[cur] * 1.01)
-            fx_files.append(_File(
-                f"{DOMAIN}/{FX_RATES.name}/{d.isoformat()}/fx_rates_correction.csv", d, _at(d, 9),
-                [_Row([d.isoformat(), cur, fixed], truth={"currency": cur, "date": d, "rate": fixed})],
-            ))
+            fx_files.append(
+                _File(
+                    f"{DOMAIN}/{FX_RATES.name}/{d.isoformat()}/fx_rates_correction.csv",
+                    d,
+                    _at(d, 9),
+                    [_Row([d.isoformat(), cur, fixed], truth={"currency": cur, "date": d, "rate": fixed})],
+                )
+            )
     for f in fx_files:
         for i, r in enumerate(f.rows, start=2):
             if r.tag in fx_bad:
@@ -205,7 +288,12 @@ def generate(
     first_rate = min((rd for (_, rd) in truth_rates), default=start)
 
     # ------------------------------------------------------------------ purchases per ingestion date
-    planned = {d: max(1, round(_BASE_PURCHASES * scale * rng.uniform(0.85, 1.15) * (1.2 if d.weekday() >= 5 else 1.0))) for d in dates}
+    planned = {
+        d: max(
+            1, round(_BASE_PURCHASES * scale * rng.uniform(0.85, 1.15) * (1.2 if d.weekday() >= 5 else 1.0))
+        )
+        for d in dates
+    }
     total_planned = sum(planned.values())
     rule_days: dict[str, dict[date, int]] = {}
     if defects:
@@ -226,9 +314,26 @@ def generate(
         shown_first = f" {first} " if defects and rng.random() < 0.05 else first
         shown_email = f" {email.upper()}" if defects and rng.random() < 0.05 else email
         shown_currency = currency.lower() if defects and rng.random() < 0.03 else currency
-        values = [str(c.customer_id), shown_first, last, shown_email, str(pid), pdate.isoformat(), _money(amount), shown_currency]
-        truth = {"customer_id": c.customer_id, "first": first, "last": last, "email": email, "purchase_id": pid,
-                 "purchase_date": pdate, "amount": amount, "currency": currency}
+        values = [
+            str(c.customer_id),
+            shown_first,
+            last,
+            shown_email,
+            str(pid),
+            pdate.isoformat(),
+            _money(amount),
+            shown_currency,
+        ]
+        truth = {
+            "customer_id": c.customer_id,
+            "first": first,
+            "last": last,
+            "email": email,
+            "purchase_id": pid,
+            "purchase_date": pdate,
+            "amount": amount,
+            "currency": currency,
+        }
         return _Row(values, truth=truth)
 
     def amount_for(currency: str) -> Decimal:
@@ -254,9 +359,11 @@ def generate(
         earlier = [p for p in delivered if p[0] < d]
         if defects and earlier:
             k = min(len(earlier), max(1, round(_RATE_UPDATE * planned[d])))
-            for (od, pid, c, pdate, amount, cur) in rng.sample(earlier, k):
+            for od, pid, c, pdate, amount, cur in rng.sample(earlier, k):
                 quantum = Decimal(1) if cur == "JPY" else CENT
-                new_amount = max((amount * Decimal(str(rng.uniform(0.5, 1.2)))).quantize(quantum, ROUND_HALF_UP), quantum)
+                new_amount = max(
+                    (amount * Decimal(str(rng.uniform(0.5, 1.2)))).quantize(quantum, ROUND_HALF_UP), quantum
+                )
                 owner = c
                 others = [x for x in pool if x.customer_id != c.customer_id and x.currency == c.currency]
                 if moved == 0 and others:  # one purchase re-attributed to another customer
@@ -312,18 +419,25 @@ def generate(
                     v[5] = (first_rate - timedelta(days=rng.randint(1, 60))).isoformat()
                 r.tag, r.truth = rule, {}
                 rows.insert(rng.randint(0, len(rows)), r)
-        purchase_files.append(_File(
-            f"{DOMAIN}/{PURCHASES.name}/{d.isoformat()}/purchases_{d.isoformat()}.csv", d,
-            _at(d, 18 + 5 * rng.random()), rows, bom_crlf=defects and rng.random() < _P_BOM_CRLF,
-        ))
+        purchase_files.append(
+            _File(
+                f"{DOMAIN}/{PURCHASES.name}/{d.isoformat()}/purchases_{d.isoformat()}.csv",
+                d,
+                _at(d, 18 + 5 * rng.random()),
+                rows,
+                bom_crlf=defects and rng.random() < _P_BOM_CRLF,
+            )
+        )
 
     # ------------------------------------------------------------------ delivery-level defects
     resent_same: list[str] = []
     resent_later: list[str] = []
     if defects:
         candidates = [(f, i) for f in purchase_files for i, r in enumerate(f.rows) if r.tag == ""]
-        for f, i in sorted(rng.sample(candidates, min(len(candidates), max(1, round(_RATE_DUPLICATE * total_planned)))),
-                           key=lambda x: (x[0].key, -x[1])):
+        for f, i in sorted(
+            rng.sample(candidates, min(len(candidates), max(1, round(_RATE_DUPLICATE * total_planned)))),
+            key=lambda x: (x[0].key, -x[1]),
+        ):
             original = f.rows[i]
             f.rows.insert(i + 1, _Row(list(original.values), "duplicate", dict(original.truth)))
         victim = purchase_files[rng.randrange(len(purchase_files))]
@@ -333,8 +447,13 @@ def generate(
             victim.rows.insert(i + 1, _Row(victim.rows[i].values + ["extra"], "malformed"))
         if len(purchase_files) >= 2:
             f = purchase_files[rng.randrange(1, len(purchase_files))]
-            copy = _File(f.key.replace(".csv", "_resent.csv"), f.dt, f.modified + timedelta(hours=2),
-                         [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows], f.bom_crlf)
+            copy = _File(
+                f.key.replace(".csv", "_resent.csv"),
+                f.dt,
+                f.modified + timedelta(hours=2),
+                [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows],
+                f.bom_crlf,
+            )
             purchase_files.append(copy)
             resent_same.append(copy.key)
         if len(purchase_files) >= 3:
@@ -342,8 +461,15 @@ def generate(
             later = min(f.dt + timedelta(days=2), dates[-1])
             folder = f"{DOMAIN}/{PURCHASES.name}/{later.isoformat()}/{f.key.rsplit('/', 1)[1]}"
             if later != f.dt:
-                purchase_files.append(_File(folder, later, _at(later, 23.5),
-                                            [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows], f.bom_crlf))
+                purchase_files.append(
+                    _File(
+                        folder,
+                        later,
+                        _at(later, 23.5),
+                        [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows],
+                        f.bom_crlf,
+                    )
+                )
                 resent_later.append(folder)
 
     # ------------------------------------------------------------------ write
@@ -351,7 +477,15 @@ def generate(
     rows_written = {PURCHASES.name: 0, FX_RATES.name: 0}
     bom_keys: list[str] = []
     for f, source in [(f, FX_RATES) for f in fx_files] + [(f, PURCHASES) for f in purchase_files]:
-        write_csv(out, f.key, source.columns, [r.values for r in f.rows], modified=f.modified, bom=f.bom_crlf, crlf=f.bom_crlf)
+        write_csv(
+            out,
+            f.key,
+            source.columns,
+            [r.values for r in f.rows],
+            modified=f.modified,
+            bom=f.bom_crlf,
+            crlf=f.bom_crlf,
+        )
         written.append(f.key)
         rows_written[source.name] += len(f.rows)
         if f.bom_crlf:
@@ -390,7 +524,10 @@ def generate(
     newest: dict[int, tuple] = {}
     for pid, (order, t) in latest.items():
         cid = t["customer_id"]
-        s = summary.setdefault(cid, {"purchases": 0, "total": Decimal(0), "first": t["purchase_date"], "last": t["purchase_date"]})
+        s = summary.setdefault(
+            cid,
+            {"purchases": 0, "total": Decimal(0), "first": t["purchase_date"], "last": t["purchase_date"]},
+        )
         s["purchases"] += 1
         s["total"] += to_aud(t)
         s["first"] = min(s["first"], t["purchase_date"])
@@ -445,7 +582,9 @@ def generate(
             "fx_valid_rows": fx_valid,
             "purchases": len(latest),
             "customers": len(expected_summary),
-            "total_spent_aud": str(sum((Decimal(v["total_spent_aud"]) for v in expected_summary.values()), Decimal(0))),
+            "total_spent_aud": str(
+                sum((Decimal(v["total_spent_aud"]) for v in expected_summary.values()), Decimal(0))
+            ),
             "summary": {str(k): v for k, v in expected_summary.items()},
         },
     }

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.rules import Rule, as_long, blank, not_null_rule, parsed, parsed_date, trimmed, type_rule, typed
+from platform_assets.core.conventions import ISO_DATE_PATTERN, MONEY
+from platform_assets.core.rules import (
+    Rule,
+    as_long,
+    blank,
+    not_null_rule,
+    parsed,
+    parsed_date,
+    trimmed,
+    type_rule,
+    typed,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
 
 AUD = "AUD"
-MONEY = "decimal(18,2)"
 # Rates as exact decimals: amount (2 places) x rate (10 places) is exact before rounding to cents.
 RATE = "decimal(18,10)"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 PURCHASE_RULES = (
@@ -68,7 +77,6 @@ def currency_code(name: str) -> "Column":
 
 
 def amount(name: str = "amount") -> "Column":
-    from pyspark.sql import functions as F
 
     return parsed(name, MONEY)
 
@@ -136,7 +144,10 @@ def fx_rates():
         not_null_rule("date"),
         Rule("date_is_date", ~blank("date") & typed("date").isNull()),
         not_null_rule("currency"),
-        Rule("currency_is_code", ~blank("currency") & ~F.coalesce(typed("currency").rlike(CURRENCY_PATTERN), F.lit(False))),
+        Rule(
+            "currency_is_code",
+            ~blank("currency") & ~F.coalesce(typed("currency").rlike(CURRENCY_PATTERN), F.lit(False)),
+        ),
         not_null_rule("aud_per_unit"),
         type_rule("aud_per_unit", "number"),
         Rule("aud_per_unit_positive", typed("aud_per_unit") <= 0),

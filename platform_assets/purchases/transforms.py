@@ -142,7 +142,9 @@ def summarize(purchases: DataFrame) -> DataFrame:
         F.max("purchase_date").alias("last_purchase_date"),
     )
     newest = Window.partitionBy("customer_id").orderBy(
-        F.col("purchase_date").desc(), *[F.col(c).desc() for c in INGESTION_ORDER], F.col("purchase_id").desc()
+        F.col("purchase_date").desc(),
+        *[F.col(c).desc() for c in INGESTION_ORDER],
+        F.col("purchase_id").desc(),
     )
     who = (
         purchases.withColumn("_rank", F.row_number().over(newest))
@@ -190,7 +192,9 @@ def customer_purchase_summary(inputs: dict[str, DataFrame], ctx: "TransformConte
         try:
             changed = lake.changed_partitions(silver_table, since, version)
             # Eager (the partitions of one run are small): a vacuumed old version fails here, not later.
-            before = lake.read_arrow(silver_table, changed, version=since, columns=["purchase_id", "customer_id"])
+            before = lake.read_arrow(
+                silver_table, changed, version=since, columns=["purchase_id", "customer_id"]
+            )
         except Exception as exc:  # noqa: BLE001 - any unreadable old version: recompute everything
             reason = f"silver v{since} is no longer readable ({type(exc).__name__})"
     if reason is not None:
@@ -212,15 +216,21 @@ def customer_purchase_summary(inputs: dict[str, DataFrame], ctx: "TransformConte
     # is two integer columns (16 MB a million rows) and spares Spark two scans of every silver file.
     keys = lake.read_arrow(silver_table, version=version, columns=["purchase_id", "customer_id"])
     new_keys = lake.read_arrow(silver_table, changed, version=version, columns=["purchase_id", "customer_id"])
-    touched = pc.unique(pa.chunked_array([*new_keys["purchase_id"].chunks, *before["purchase_id"].chunks], pa.int64()))
+    touched = pc.unique(
+        pa.chunked_array([*new_keys["purchase_id"].chunks, *before["purchase_id"].chunks], pa.int64())
+    )
     # Every customer with a row (before or after) of a purchase whose rows changed: the owners of rows of
     # the changed days, and the owners of the same purchase_ids on other days (an update may move a
     # purchase between customers, or supersede a row delivered earlier).
     owners = keys.filter(pc.is_in(keys["purchase_id"], value_set=touched))["customer_id"]
-    affected_ids = pc.unique(pa.chunked_array([*owners.chunks, *before["customer_id"].chunks], pa.int64())).drop_null()
+    affected_ids = pc.unique(
+        pa.chunked_array([*owners.chunks, *before["customer_id"].chunks], pa.int64())
+    ).drop_null()
     their_ids = pc.unique(keys.filter(pc.is_in(keys["customer_id"], value_set=affected_ids))["purchase_id"])
     affected = spark.createDataFrame(pa.table({"customer_id": affected_ids}).to_pandas(), "customer_id long")
-    their_purchases = spark.createDataFrame(pa.table({"purchase_id": their_ids}).to_pandas(), "purchase_id long")
+    their_purchases = spark.createDataFrame(
+        pa.table({"purchase_id": their_ids}).to_pandas(), "purchase_id long"
+    )
     candidates = silver.join(F.broadcast(their_purchases), "purchase_id", "left_semi")
     winners = latest_purchases(candidates).join(F.broadcast(affected), "customer_id", "left_semi")
     rows = summarize(winners)

@@ -5,6 +5,7 @@ from typing import Iterator
 
 import dagster as dg
 
+from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.lake import TableRef
 from platform_assets.medallion import (
     Check,
@@ -16,16 +17,11 @@ from platform_assets.medallion import (
     spark_asset,
     unique_key_check,
 )
-from platform_assets.restaurants import lineage, serving
+from platform_assets.restaurants import checks, lineage, marts, serving, transforms
 from platform_assets.restaurants.marts import MARTS
 from platform_assets.restaurants.sources import DATE_DIM, DOMAIN, ORDER_ITEM_OPTIONS, ORDER_ITEMS, SOURCES
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
-
-PACKAGE = "platform_assets.restaurants"
-T = f"{PACKAGE}.transforms"
-M = f"{PACKAGE}.marts"
-C = f"{PACKAGE}.checks"
 
 
 def table(layer: str, name: str) -> TableRef:
@@ -41,23 +37,32 @@ bronze_order_items, bronze_order_item_options, bronze_date_dim = (bronze_asset(s
 silver_order_lines = spark_asset(
     name=f"silver_{DOMAIN}_order_lines",
     group=DOMAIN,
-    transform=f"{T}:silver_order_lines",
-    reads={"order_items": Read(BRONZE["order_items"]), "order_item_options": Read(BRONZE["order_item_options"])},
+    transform=transforms.silver_order_lines,
+    reads={
+        "order_items": Read(BRONZE["order_items"]),
+        "order_item_options": Read(BRONZE["order_item_options"]),
+    },
     writes={
-        "silver": Write(SILVER["order_lines"], docstring(f"{T}:silver_order_lines"), f"{C}:SilverOrderLines"),
+        "silver": Write(
+            SILVER["order_lines"], docstring(transforms.silver_order_lines), checks.SilverOrderLines
+        ),
         "quarantine_items": quarantine_write(ORDER_ITEMS, reads="order_items"),
         "quarantine_options": quarantine_write(ORDER_ITEM_OPTIONS, reads="order_item_options"),
     },
-    checks=[unique_key_check("silver", ["lineitem_id", "dt"], "One row per lineitem_id and day: duplicates keep one.")],
+    checks=[
+        unique_key_check(
+            "silver", ["lineitem_id", "dt"], "One row per lineitem_id and day: duplicates keep one."
+        )
+    ],
     kinds={"spark", "delta", "silver"},
 )
 
 silver_orders = spark_asset(
     name=f"silver_{DOMAIN}_orders",
     group=DOMAIN,
-    transform=f"{T}:silver_orders",
+    transform=transforms.silver_orders,
     reads={"order_lines": Read(SILVER["order_lines"])},
-    writes={"silver": Write(SILVER["orders"], docstring(f"{T}:silver_orders"), f"{C}:SilverOrders")},
+    writes={"silver": Write(SILVER["orders"], docstring(transforms.silver_orders), checks.SilverOrders)},
     checks=[unique_key_check("silver", ["order_id", "dt"], "One row per order_id and day.")],
     kinds={"spark", "delta", "silver"},
 )
@@ -65,10 +70,12 @@ silver_orders = spark_asset(
 silver_dim_date = spark_asset(
     name=f"silver_{DOMAIN}_dim_date",
     group=DOMAIN,
-    transform=f"{T}:silver_dim_date",
+    transform=transforms.silver_dim_date,
     reads={"bronze": Read(BRONZE["date_dim"], all_partitions=True)},
     writes={
-        "silver": Write(SILVER["dim_date"], docstring(f"{T}:silver_dim_date"), f"{C}:SilverDimDate", False),
+        "silver": Write(
+            SILVER["dim_date"], docstring(transforms.silver_dim_date), checks.SilverDimDate, False
+        ),
         "quarantine": quarantine_write(DATE_DIM, partitioned=False),
     },
     checks=[unique_key_check("silver", ["date"], "One row per date: the latest snapshot won.")],
@@ -102,7 +109,7 @@ MART_CHECKS = {
         Check(
             "clv_fit",
             "gold",
-            f"{M}:clv_fit",
+            marts.clv_fit,
             "BG/NBD and Gamma-Gamma were fitted; if not (too little data, no convergence) the predicted "
             "columns are null and the metadata says why.",
             severity="WARN",
@@ -110,7 +117,7 @@ MART_CHECKS = {
         Check(
             "clv_calibration",
             "gold",
-            f"{M}:clv_calibration",
+            marts.clv_calibration,
             "Calibration/holdout: BG/NBD fitted on all but the last 25% of the observed days predicts each "
             "customer's repeat order days in them; mean absolute error per customer, predicted vs actual per "
             "calibration frequency, fitted parameters. Warns when the totals miss by more than 25%.",
@@ -120,9 +127,17 @@ MART_CHECKS = {
 }
 
 
-def contract(mart: str) -> str:
-    """The mart's pandera model: `mart_customer_ltv` -> `checks:MartCustomerLtv`."""
-    return f"{C}:{''.join(p.capitalize() for p in mart.split('_'))}"
+# Each mart's transform and contract.
+MART_CODE = {
+    "mart_customer_ltv": (marts.mart_customer_ltv, checks.MartCustomerLtv),
+    "mart_customer_segments": (marts.mart_customer_segments, checks.MartCustomerSegments),
+    "mart_churn_indicators": (marts.mart_churn_indicators, checks.MartChurnIndicators),
+    "mart_sales_trends": (marts.mart_sales_trends, checks.MartSalesTrends),
+    "mart_loyalty_impact": (marts.mart_loyalty_impact, checks.MartLoyaltyImpact),
+    "mart_location_performance": (marts.mart_location_performance, checks.MartLocationPerformance),
+    "mart_discount_effectiveness": (marts.mart_discount_effectiveness, checks.MartDiscountEffectiveness),
+    "mart_discount_by_category": (marts.mart_discount_by_category, checks.MartDiscountByCategory),
+}
 
 
 def mart_checks(mart: str) -> list[Check]:
@@ -133,13 +148,13 @@ gold_marts = [
     spark_asset(
         name=f"gold_{DOMAIN}_{mart}",
         group=DOMAIN,
-        transform=f"{M}:{mart}",
+        transform=MART_CODE[mart][0],
         reads=MART_READS[mart],
         writes={
             "gold": Write(
                 GOLD[mart],
-                docstring(f"{M}:{mart}"),
-                contract(mart),
+                docstring(MART_CODE[mart][0]),
+                MART_CODE[mart][1],
                 partitioned=False,
                 lineage=lineage.BY_MART[mart],
             )
@@ -164,8 +179,10 @@ def warehouse_asset(mart: str) -> dg.AssetsDefinition:
         group_name=DOMAIN,
         deps=[dg.AssetKey(GOLD[mart].key)],
         kinds={"sql", "warehouse"},
-        check_specs=[dg.AssetCheckSpec("matches_gold", asset=key, description="The served table has the gold rows.")],
-        op_tags={"omnilake/domain": DOMAIN},
+        check_specs=[
+            dg.AssetCheckSpec("matches_gold", asset=key, description="The served table has the gold rows.")
+        ],
+        op_tags={DOMAIN_TAG: DOMAIN},
     )
     def _publish(
         context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
@@ -175,7 +192,9 @@ def warehouse_asset(mart: str) -> dg.AssetsDefinition:
         served = warehouse.read(f"SELECT COUNT(*) AS n FROM {name}")[0]["n"]
         context.log.info(f"published {name} to the {warehouse.dialect} warehouse: {rows} rows")
         yield dg.AssetCheckResult(
-            asset_key=key, check_name="matches_gold", passed=served == data.num_rows,
+            asset_key=key,
+            check_name="matches_gold",
+            passed=served == data.num_rows,
             metadata={"served_rows": served, "gold_rows": data.num_rows},
         )
         yield dg.MaterializeResult(

@@ -13,8 +13,16 @@ from platform_assets.core.contracts import DT, MONEY, Lineage
 
 HEX64 = r"^[0-9a-f]{64}$"
 SEGMENT_NAMES = [
-    "champions", "loyal_customers", "potential_loyalists", "new_customers", "promising", "need_attention",
-    "about_to_sleep", "cant_lose", "at_risk", "hibernating",
+    "champions",
+    "loyal_customers",
+    "potential_loyalists",
+    "new_customers",
+    "promising",
+    "need_attention",
+    "about_to_sleep",
+    "cant_lose",
+    "at_risk",
+    "hibernating",
 ]
 
 
@@ -33,7 +41,8 @@ class SilverOrderLines(Lineage):
         nullable=True, description="Customer identifier; null for a guest (USER_ID GUEST)."
     )
     card_token: T.StringType() = Field(
-        nullable=True, str_matches=HEX64,
+        nullable=True,
+        str_matches=HEX64,
         description=(
             "HMAC-SHA256 token (hex) of the printed card number; the raw number never reaches the lake."
         ),
@@ -45,7 +54,8 @@ class SilverOrderLines(Lineage):
         nullable=False, description="Whether the order is a loyalty order (IS_LOYALTY)."
     )
     currency: T.StringType() = Field(
-        nullable=False, isin=["USD"],
+        nullable=False,
+        isin=["USD"],
         description="Currency of the amounts: always USD (other currencies go to quarantine).",
     )
     order_ts: T.TimestampType() = Field(
@@ -61,7 +71,8 @@ class SilverOrderLines(Lineage):
         description="Line total of the item in USD: ITEM_PRICE as delivered (not multiplied by quantity).",
     )
     options: T.IntegerType() = Field(
-        nullable=False, ge=0,
+        nullable=False,
+        ge=0,
         description="Number of option rows of the line (an exact duplicate counts once; 0 without options).",
     )
     option_amount: MONEY = Field(
@@ -69,14 +80,16 @@ class SilverOrderLines(Lineage):
         description="Options amount in USD: sum(OPTION_PRICE x OPTION_QUANTITY) of the line's options.",
     )
     discount_amount: MONEY = Field(
-        nullable=False, ge=0,
+        nullable=False,
+        ge=0,
         description="Discount of the line in USD: minus the sum of its negative option amounts.",
     )
     net_amount: MONEY = Field(
         nullable=False, description="Net amount of the line in USD: item_amount + option_amount."
     )
     dt: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Partition day (YYYY-MM-DD): the UTC date of the order's CREATION_TIME_UTC.",
     )
 
@@ -94,9 +107,7 @@ class SilverOrders(DataFrameModel):
     app_name: T.StringType() = Field(
         nullable=True, description="Ordering app the order came through (APP_NAME)."
     )
-    user_id: T.StringType() = Field(
-        nullable=True, description="Customer identifier; null for a guest order."
-    )
+    user_id: T.StringType() = Field(nullable=True, description="Customer identifier; null for a guest order.")
     is_loyalty: T.BooleanType() = Field(
         nullable=False, description="True when any line of the order is a loyalty line."
     )
@@ -121,7 +132,8 @@ class SilverOrders(DataFrameModel):
         nullable=False, description="True when the order has a discount (discount_amount > 0)."
     )
     dt: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Partition day (YYYY-MM-DD): the UTC date of the order's CREATION_TIME_UTC.",
     )
 
@@ -145,7 +157,8 @@ class SilverDimDate(Lineage):
         nullable=True, description="Name of the holiday, when the date is one."
     )
     snapshot_date: T.StringType() = Field(
-        nullable=False, str_matches=DT,
+        nullable=False,
+        str_matches=DT,
         description="Date (YYYY-MM-DD) of the date_dim snapshot the row comes from (the latest one).",
     )
 
@@ -173,13 +186,16 @@ class MartCustomerLtv(DataFrameModel):
         nullable=False, description="Historical customer lifetime value in USD (= net_revenue)."
     )
     p_alive: T.DoubleType() = Field(
-        nullable=True, ge=0, le=1,
+        nullable=True,
+        ge=0,
+        le=1,
         description=(
             "BG/NBD probability the customer is still active at as_of_date; null when no model fits."
         ),
     )
     expected_orders_365d: T.DoubleType() = Field(
-        nullable=True, ge=0,
+        nullable=True,
+        ge=0,
         description="BG/NBD expected order days in the next 365 days; null when no model fits.",
     )
     predicted_clv_365d: MONEY = Field(
@@ -207,19 +223,26 @@ class MartCustomerSegments(DataFrameModel):
     frequency: T.LongType() = Field(nullable=False, ge=1, description="Number of orders of the customer.")
     monetary: MONEY = Field(nullable=False, description="Net revenue of the customer in USD.")
     r_score: T.IntegerType() = Field(
-        nullable=False, ge=1, le=5,
+        nullable=False,
+        ge=1,
+        le=5,
         description="Recency score 1-5: NTILE(5) over (recency_days desc, user_id); 5 = most recent.",
     )
     f_score: T.IntegerType() = Field(
-        nullable=False, ge=1, le=5,
+        nullable=False,
+        ge=1,
+        le=5,
         description="Frequency score 1-5: NTILE(5) over (frequency asc, user_id); 5 = most orders.",
     )
     m_score: T.IntegerType() = Field(
-        nullable=False, ge=1, le=5,
+        nullable=False,
+        ge=1,
+        le=5,
         description="Monetary score 1-5: NTILE(5) over (monetary asc, user_id); 5 = highest spend.",
     )
     segment: T.StringType() = Field(
-        nullable=False, isin=SEGMENT_NAMES,
+        nullable=False,
+        isin=SEGMENT_NAMES,
         description=(
             "RFM segment from r_score and f_score, e.g. champions (r5, f4-5), hibernating (r1-2, f1-2)."
         ),
@@ -242,7 +265,8 @@ class MartChurnIndicators(DataFrameModel):
     )
     orders: T.LongType() = Field(nullable=False, ge=1, description="Number of orders of the customer.")
     avg_days_between_orders: T.DoubleType() = Field(
-        nullable=True, gt=0,
+        nullable=True,
+        gt=0,
         description="Mean gap in days between consecutive distinct order days; null with one.",
     )
     spend_last_90d: MONEY = Field(
@@ -254,7 +278,8 @@ class MartChurnIndicators(DataFrameModel):
         description="Net revenue in USD of the customer's orders 91-180 days before as_of_date.",
     )
     churn_status: T.StringType() = Field(
-        nullable=False, isin=["active", "at_risk", "high_risk"],
+        nullable=False,
+        isin=["active", "at_risk", "high_risk"],
         description=(
             "high_risk if days_since_last_order > 90, "
             "else at_risk if > 45 or > 2 x avg_days_between_orders, else active."
@@ -279,9 +304,7 @@ class MartSalesTrends(DataFrameModel):
         nullable=False, ge=0, description="Items ordered on the date (sum of the orders' items)."
     )
     net_revenue: MONEY = Field(nullable=False, description="Net revenue of the date's orders in USD.")
-    discount_amount: MONEY = Field(
-        nullable=False, ge=0, description="Discounts of the date's orders in USD."
-    )
+    discount_amount: MONEY = Field(nullable=False, ge=0, description="Discounts of the date's orders in USD.")
     avg_order_value: MONEY = Field(
         nullable=True, description="Average order value in USD: net_revenue / orders; null without orders."
     )
@@ -356,7 +379,8 @@ class MartLocationPerformance(DataFrameModel):
         nullable=False, description="Average order value in USD: net_revenue / orders."
     )
     discount_rate: T.DoubleType() = Field(
-        nullable=True, ge=0,
+        nullable=True,
+        ge=0,
         description="Discount rate: discount_amount / gross_amount of the restaurant's orders.",
     )
     revenue_share: T.DoubleType() = Field(
@@ -399,7 +423,8 @@ class MartDiscountByCategory(DataFrameModel):
         nullable=True, description="Menu item category; one row per category."
     )
     discounted_lines: T.LongType() = Field(
-        nullable=False, ge=0,
+        nullable=False,
+        ge=0,
         description="Order lines of the category with a discount (discount_amount > 0).",
     )
     lines: T.LongType() = Field(nullable=False, ge=1, description="Order lines of the category.")

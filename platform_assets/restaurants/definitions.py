@@ -19,7 +19,8 @@ domain_job = jobs.domain_job(
     DOMAIN, "Every restaurants asset for the selected days (a range is one run), marts and warehouse."
 )
 landing_jobs, landing_sensors = jobs.landing_jobs_and_sensors(
-    (ORDER_ITEMS, ORDER_ITEM_OPTIONS, DATE_DIM), (bronze_order_items, bronze_order_item_options, bronze_date_dim)
+    (ORDER_ITEMS, ORDER_ITEM_OPTIONS, DATE_DIM),
+    (bronze_order_items, bronze_order_item_options, bronze_date_dim),
 )
 
 
@@ -35,4 +36,6 @@ def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     return dg.RunRequest(run_key=f"{DOMAIN}-{day}", partition_key=day, tags=jobs.tags(DOMAIN))
 
 
-defs = dg.Definitions(assets=assets, jobs=[domain_job, *landing_jobs], sensors=landing_sensors, schedules=[daily_schedule])
+defs = dg.Definitions(
+    assets=assets, jobs=[domain_job, *landing_jobs], sensors=landing_sensors, schedules=[daily_schedule]
+)

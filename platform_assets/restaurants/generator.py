@@ -34,28 +34,71 @@ __all__ = ["generate", "card_numbers"]
 
 DOMAIN = "restaurants"
 ITEM_HEADER = (
-    "APP_NAME", "RESTAURANT_ID", "CREATION_TIME_UTC", "ORDER_ID", "USER_ID", "PRINTED_CARD_NUMBER", "IS_LOYALTY",
-    "CURRENCY", "LINEITEM_ID", "ITEM_CATEGORY", "ITEM_NAME", "ITEM_PRICE", "ITEM_QUANTITY",
+    "APP_NAME",
+    "RESTAURANT_ID",
+    "CREATION_TIME_UTC",
+    "ORDER_ID",
+    "USER_ID",
+    "PRINTED_CARD_NUMBER",
+    "IS_LOYALTY",
+    "CURRENCY",
+    "LINEITEM_ID",
+    "ITEM_CATEGORY",
+    "ITEM_NAME",
+    "ITEM_PRICE",
+    "ITEM_QUANTITY",
 )
-OPTION_HEADER = ("ORDER_ID", "LINEITEM_ID", "OPTION_GROUP_NAME", "OPTION_NAME", "OPTION_PRICE", "OPTION_QUANTITY")
+OPTION_HEADER = (
+    "ORDER_ID",
+    "LINEITEM_ID",
+    "OPTION_GROUP_NAME",
+    "OPTION_NAME",
+    "OPTION_PRICE",
+    "OPTION_QUANTITY",
+)
 DIM_HEADER = ("date_key", "year", "month", "week", "day_of_week", "is_weekend", "is_holiday", "holiday_name")
 APPS = ("Alltown Fresh", "Global Eats")
 MENU = {
-    "Breakfast": [("Breakfast Burrito*", "5.99"), ("Southwest Sausage Breakfast Sandwich*", "6.99"), ("Avocado Toast", "7.49")],
+    "Breakfast": [
+        ("Breakfast Burrito*", "5.99"),
+        ("Southwest Sausage Breakfast Sandwich*", "6.99"),
+        ("Avocado Toast", "7.49"),
+    ],
     "Burgers & Sandwiches": [("Club Sandwich", "7.25"), ("Cheeseburger", "8.49"), ("B.L.A.T", "8.99")],
-    "BBQ Plates": [("Pulled Pork Plate", "9.99"), ("1/4 Smoked Chicken Plate, White Meat", "11.99"), ("Smoked Brisket Plate", "14.99")],
+    "BBQ Plates": [
+        ("Pulled Pork Plate", "9.99"),
+        ("1/4 Smoked Chicken Plate, White Meat", "11.99"),
+        ("Smoked Brisket Plate", "14.99"),
+    ],
     "Pizza": [("Cheese Pizza", "4.99"), ("Pepperoni Pizza", "5.99")],
     "Beverages": [("DIET COKE 20OZ", "2.29"), ("Drip Coffee", "1.99"), ("Smoothie", "5.49")],
 }
 OPTIONS = {
-    "Breakfast": [("Breakfast Burrito Options", "Add Egg", "1.00"), ("Breakfast Burrito Options", "No Wrap, Make It A Bowl", "0.00"), ("Avocado Toast Options", "Add Smokehouse Bacon", "2.00")],
-    "Burgers & Sandwiches": [("Condiments", "Ketchup", "0.00"), ("Condiments", "Mustard", "0.00"), ("Sandwich Options", "Add Gluten Free Bread", "1.00")],
+    "Breakfast": [
+        ("Breakfast Burrito Options", "Add Egg", "1.00"),
+        ("Breakfast Burrito Options", "No Wrap, Make It A Bowl", "0.00"),
+        ("Avocado Toast Options", "Add Smokehouse Bacon", "2.00"),
+    ],
+    "Burgers & Sandwiches": [
+        ("Condiments", "Ketchup", "0.00"),
+        ("Condiments", "Mustard", "0.00"),
+        ("Sandwich Options", "Add Gluten Free Bread", "1.00"),
+    ],
     "BBQ Plates": [("Sides", "Extra Slaw", "1.50"), ("Sauces", "Add BBQ Sauce", "0.50")],
     "Pizza": [("Toppings", "Extra Cheese", "1.00"), ("Toppings", "No Onion", "0.00")],
     "Beverages": [("Milk Options", "Add Whole Milk", "0.00"), ("Smoothie Add-ons", "Add Protein", "1.00")],
 }
-DISCOUNTS = [("Promotions", "Loyalty Reward", "-1.00"), ("Promotions", "Happy Hour 20% Off", "-1.50"), ("Promotions", "App Launch Promo", "-2.00")]
-HOLIDAYS = {(1, 1): "New Year's Day", (7, 4): "Indep. Day", (12, 25): "Christmas Day", (11, 11): "Veterans Day"}
+DISCOUNTS = [
+    ("Promotions", "Loyalty Reward", "-1.00"),
+    ("Promotions", "Happy Hour 20% Off", "-1.50"),
+    ("Promotions", "App Launch Promo", "-2.00"),
+]
+HOLIDAYS = {
+    (1, 1): "New Year's Day",
+    (7, 4): "Indep. Day",
+    (12, 25): "Christmas Day",
+    (11, 11): "Veterans Day",
+}
 _BASE_CUSTOMERS = 160
 _BASE_GUEST_ORDERS = 6  # per day at scale 1.0
 
@@ -157,13 +200,32 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         modified = datetime.fromisoformat(f"{d}T23:45:00+00:00")
         lower = k % 3 == 1  # some deliveries have lower-case headers
         header = [h.lower() for h in ITEM_HEADER] if lower else list(ITEM_HEADER)
-        write_csv(out, f"{DOMAIN}/order_items/{d}/order_items_{d}.csv", header, items[d], modified=modified, crlf=k % 2 == 0)
-        write_csv(out, f"{DOMAIN}/order_item_options/{d}/order_item_options_{d}.csv",
-                  [h.lower() for h in OPTION_HEADER] if lower else list(OPTION_HEADER), options[d], modified=modified, crlf=k % 2 == 1)
+        write_csv(
+            out,
+            f"{DOMAIN}/order_items/{d}/order_items_{d}.csv",
+            header,
+            items[d],
+            modified=modified,
+            crlf=k % 2 == 0,
+        )
+        write_csv(
+            out,
+            f"{DOMAIN}/order_item_options/{d}/order_item_options_{d}.csv",
+            [h.lower() for h in OPTION_HEADER] if lower else list(OPTION_HEADER),
+            options[d],
+            modified=modified,
+            crlf=k % 2 == 1,
+        )
         files += 2
     dim_rows = _date_dim(start, max(1, days - 2))
-    write_csv(out, f"{DOMAIN}/date_dim/{start.isoformat()}/date_dim.csv", DIM_HEADER, dim_rows,
-              modified=datetime.fromisoformat(f"{start.isoformat()}T00:30:00+00:00"), crlf=True)
+    write_csv(
+        out,
+        f"{DOMAIN}/date_dim/{start.isoformat()}/date_dim.csv",
+        DIM_HEADER,
+        dim_rows,
+        modified=datetime.fromisoformat(f"{start.isoformat()}T00:30:00+00:00"),
+        crlf=True,
+    )
     files += 1
     return {
         "files_written": files,
@@ -200,8 +262,23 @@ def _order(rng, who, moment, restaurants, popularity, day_items, day_options) ->
         line_id = _oid(rng, moment + timedelta(seconds=n - 1))
         # ITEM_PRICE is the line total as the source delivers it: unit price x quantity.
         total += Decimal(unit) * qty
-        day_items.append([app, restaurant, stamp, order_id, user, card, _bool_text(rng, loyal), "USD", line_id,
-                          category, name, f"{Decimal(unit) * qty:.2f}", str(qty)])
+        day_items.append(
+            [
+                app,
+                restaurant,
+                stamp,
+                order_id,
+                user,
+                card,
+                _bool_text(rng, loyal),
+                "USD",
+                line_id,
+                category,
+                name,
+                f"{Decimal(unit) * qty:.2f}",
+                str(qty),
+            ]
+        )
         for group, option, price in rng.sample(OPTIONS[category], k=rng.choice((0, 0, 1, 1, 2))):
             day_options.append([order_id, line_id, group, option, price, "1"])
         if rng.random() < (0.3 if loyal else 0.08):
@@ -225,8 +302,23 @@ def _defects(rng, start: date, days: int, restaurants, items, options) -> dict[s
     rows = items[d]
     order_id, line_id = _oid(rng, moment), _oid(rng, moment)
     # A single-line order in Canadian dollars (out of scope) with an option: both quarantined.
-    rows.append(["Alltown Fresh", restaurants[0], _stamp(rng, moment), order_id, "GUEST", "NONE", "FALSE", "CAD",
-                 line_id, "Pizza", "Cheese Pizza", "6.49", "1"])
+    rows.append(
+        [
+            "Alltown Fresh",
+            restaurants[0],
+            _stamp(rng, moment),
+            order_id,
+            "GUEST",
+            "NONE",
+            "FALSE",
+            "CAD",
+            line_id,
+            "Pizza",
+            "Cheese Pizza",
+            "6.49",
+            "1",
+        ]
+    )
     options[d].append([order_id, line_id, "Toppings", "Extra Cheese", "1.00", "1"])
     # A line item delivered twice (the second copy is superseded).
     rows.append(list(rows[0]))
@@ -263,10 +355,18 @@ def _date_dim(start: date, days: int) -> list[list[str]]:
     for k in range(days):
         day = start + timedelta(days=k)
         holiday = HOLIDAYS.get((day.month, day.day)) or ("Founders Day" if k == 3 else None)
-        rows.append([
-            day.strftime("%d-%m-%Y"), day.year, day.month, day.isocalendar()[1], day.strftime("%A"),
-            "TRUE" if day.weekday() >= 5 else "FALSE", "TRUE" if holiday else "FALSE", holiday,
-        ])
+        rows.append(
+            [
+                day.strftime("%d-%m-%Y"),
+                day.year,
+                day.month,
+                day.isocalendar()[1],
+                day.strftime("%A"),
+                "TRUE" if day.weekday() >= 5 else "FALSE",
+                "TRUE" if holiday else "FALSE",
+                holiday,
+            ]
+        )
     return rows
 
 

@@ -71,13 +71,17 @@ def customer_orders(orders: DataFrame) -> DataFrame:
 
 def customer_totals(orders: DataFrame) -> DataFrame:
     """Per customer: orders, net revenue, first and last order date, distinct order days."""
-    return customer_orders(orders).groupBy("user_id").agg(
-        F.countDistinct("order_id").alias("orders"),
-        F.sum("net_amount").alias("net_revenue"),
-        F.min("order_date").alias("first_order_date"),
-        F.max("order_date").alias("last_order_date"),
-        F.countDistinct("order_date").alias("order_days"),
-        F.max(F.col("is_loyalty").cast("int")).alias("_loyal"),
+    return (
+        customer_orders(orders)
+        .groupBy("user_id")
+        .agg(
+            F.countDistinct("order_id").alias("orders"),
+            F.sum("net_amount").alias("net_revenue"),
+            F.min("order_date").alias("first_order_date"),
+            F.max("order_date").alias("last_order_date"),
+            F.countDistinct("order_date").alias("order_days"),
+            F.max(F.col("is_loyalty").cast("int")).alias("_loyal"),
+        )
     )
 
 
@@ -87,14 +91,18 @@ def customer_totals(orders: DataFrame) -> DataFrame:
 def rfm_summary(orders: DataFrame, as_of_date: "Column") -> DataFrame:
     """BG/NBD inputs per customer on order days: frequency = distinct order days - 1, recency = first to
     last order day, T = first order day to as_of (days); monetary = mean net revenue of the repeat days."""
-    days = customer_orders(orders).groupBy("user_id", "order_date").agg(F.sum("net_amount").alias("day_revenue"))
+    days = (
+        customer_orders(orders).groupBy("user_id", "order_date").agg(F.sum("net_amount").alias("day_revenue"))
+    )
     first = Window.partitionBy("user_id").orderBy("order_date")
     days = days.withColumn("_n", F.row_number().over(first))
     return days.groupBy("user_id").agg(
         (F.count(F.lit(1)) - 1).cast("long").alias("frequency"),
         F.datediff(F.max("order_date"), F.min("order_date")).cast("long").alias("recency"),
         F.datediff(as_of_date, F.min("order_date")).cast("long").alias("T"),
-        F.coalesce(F.avg(F.when(F.col("_n") > 1, F.col("day_revenue"))), F.lit(0)).cast("double").alias("monetary"),
+        F.coalesce(F.avg(F.when(F.col("_n") > 1, F.col("day_revenue"))), F.lit(0))
+        .cast("double")
+        .alias("monetary"),
     )
 
 
@@ -193,7 +201,9 @@ def mart_customer_ltv(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
 
 def clv_fit(outputs: dict, inputs: dict, ctx: "TransformContext"):
     """WARN check: the CLV models could be fitted (else the predicted columns are null, and why)."""
-    outcome = dict(ctx.notes.get(CLV_FIT) or {"status": "not_fitted", "reason": "the transform did not run a fit"})
+    outcome = dict(
+        ctx.notes.get(CLV_FIT) or {"status": "not_fitted", "reason": "the transform did not run a fit"}
+    )
     return outcome.get("status") == "fitted", outcome
 
 
@@ -216,11 +226,18 @@ def calibrate(orders: DataFrame, holdout_share: float) -> dict:
         report = calibration_holdout(days["user_id"].to_numpy(), days["day"].to_numpy(), cutoff, last)
     except FitError as exc:
         return {"status": "not_evaluated", "reason": str(exc)}
+
     def iso(day: int) -> str:
         return (date(1970, 1, 1) + timedelta(days=int(day))).isoformat()
 
-    return {"status": "evaluated", "holdout_share": holdout_share, "calibration_until": iso(cutoff - 1),
-            "holdout_from": iso(cutoff), "holdout_until": iso(last), **report}
+    return {
+        "status": "evaluated",
+        "holdout_share": holdout_share,
+        "calibration_until": iso(cutoff - 1),
+        "holdout_from": iso(cutoff),
+        "holdout_until": iso(last),
+        **report,
+    }
 
 
 def clv_calibration(outputs: dict, inputs: dict, ctx: "TransformContext"):
@@ -228,7 +245,9 @@ def clv_calibration(outputs: dict, inputs: dict, ctx: "TransformContext"):
     predicted vs actual repeat order days per customer, predicted vs actual per calibration frequency, the
     totals and the fitted parameters. Warns when it cannot be evaluated or the totals miss by more than
     HOLDOUT_TOLERANCE."""
-    report = dict(ctx.notes.get(CLV_CALIBRATION) or {"status": "not_evaluated", "reason": "no calibration ran"})
+    report = dict(
+        ctx.notes.get(CLV_CALIBRATION) or {"status": "not_evaluated", "reason": "no calibration ran"}
+    )
     if report.get("status") != "evaluated":
         return False, report
     actual, predicted = report["actual_total"], report["predicted_total"]
@@ -269,8 +288,13 @@ def mart_customer_segments(inputs: dict[str, DataFrame], ctx: "TransformContext"
         F.ntile(5).over(Window.orderBy(F.col("monetary").asc(), "user_id")).alias("m_score"),
     )
     out = scored.select(
-        "user_id", "recency_days", "frequency", "monetary",
-        F.col("r_score").cast("int"), F.col("f_score").cast("int"), F.col("m_score").cast("int"),
+        "user_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        F.col("r_score").cast("int"),
+        F.col("f_score").cast("int"),
+        F.col("m_score").cast("int"),
         segment_of(F.col("r_score"), F.col("f_score")).alias("segment"),
         as_of_date.alias("as_of_date"),
     )
@@ -288,9 +312,13 @@ def mart_churn_indicators(inputs: dict[str, DataFrame], ctx: "TransformContext")
     orders = inputs["orders"]
     as_of_date = as_of(orders)
     age = F.datediff(as_of_date, F.col("order_date"))
-    spend = customer_orders(orders).groupBy("user_id").agg(
-        F.sum(F.when(age.between(0, 90), F.col("net_amount"))).alias("_last90"),
-        F.sum(F.when(age.between(91, 180), F.col("net_amount"))).alias("_prev90"),
+    spend = (
+        customer_orders(orders)
+        .groupBy("user_id")
+        .agg(
+            F.sum(F.when(age.between(0, 90), F.col("net_amount"))).alias("_last90"),
+            F.sum(F.when(age.between(91, 180), F.col("net_amount"))).alias("_prev90"),
+        )
     )
     totals = customer_totals(orders).join(spend, "user_id")
     since = F.datediff(as_of_date, "last_order_date")
@@ -335,7 +363,10 @@ def mart_sales_trends(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     )
     calendar = orders.agg(F.explode(F.sequence(F.min("date"), F.max("date"))).alias("date"))
     dim = inputs["dim_date"].select(
-        "date", F.col("is_weekend").alias("_dim_weekend"), F.col("is_holiday").alias("_dim_holiday"), "holiday_name"
+        "date",
+        F.col("is_weekend").alias("_dim_weekend"),
+        F.col("is_holiday").alias("_dim_holiday"),
+        "holiday_name",
     )
     day = calendar.join(daily, "date", "left").join(dim, "date", "left")
     by_date = Window.orderBy("date")
@@ -352,7 +383,9 @@ def mart_sales_trends(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
         F.when(F.col("orders") > 0, _cents(F.col("net_revenue") / F.col("orders"))).alias("avg_order_value"),
         F.coalesce("customers", F.lit(0)).cast("long").alias("customers"),
         _cents(week / 7).alias("revenue_7d_avg"),
-        F.when(before != 0, 100 * (net - before).cast("double") / before.cast("double")).alias("revenue_wow_pct"),
+        F.when(before != 0, 100 * (net - before).cast("double") / before.cast("double")).alias(
+            "revenue_wow_pct"
+        ),
         F.coalesce("_dim_weekend", F.dayofweek("date").isin(1, 7)).alias("is_weekend"),
         F.col("_dim_holiday").alias("is_holiday"),
         "holiday_name",
@@ -394,13 +427,17 @@ def mart_location_performance(inputs: dict[str, DataFrame], ctx: "TransformConte
     """Per restaurant (guest orders included): orders, items, distinct customers, net revenue, average
     order value, discount_rate = discount_amount / gross_amount, share of all net revenue, and the dense
     rank by net revenue (1 = highest)."""
-    per = inputs["orders"].groupBy("restaurant_id").agg(
-        F.count(F.lit(1)).alias("orders"),
-        F.sum("items").alias("items"),
-        F.countDistinct("user_id").alias("customers"),
-        F.sum("net_amount").alias("net_revenue"),
-        F.sum("gross_amount").alias("_gross"),
-        F.sum("discount_amount").alias("_discount"),
+    per = (
+        inputs["orders"]
+        .groupBy("restaurant_id")
+        .agg(
+            F.count(F.lit(1)).alias("orders"),
+            F.sum("items").alias("items"),
+            F.countDistinct("user_id").alias("customers"),
+            F.sum("net_amount").alias("net_revenue"),
+            F.sum("gross_amount").alias("_gross"),
+            F.sum("discount_amount").alias("_discount"),
+        )
     )
     total = F.sum("net_revenue").over(Window.partitionBy())
     out = per.select(
@@ -420,15 +457,21 @@ def mart_location_performance(inputs: dict[str, DataFrame], ctx: "TransformConte
 # ------------------------------------------------------------------------------------------- discount
 
 
-def mart_discount_effectiveness(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
+def mart_discount_effectiveness(
+    inputs: dict[str, DataFrame], ctx: "TransformContext"
+) -> dict[str, DataFrame]:
     """Discounted orders against the others: orders, gross revenue, discounts, net revenue, average order
     value, average items per order and share of all net revenue."""
-    per = inputs["orders"].groupBy("is_discounted").agg(
-        F.count(F.lit(1)).alias("orders"),
-        F.sum("gross_amount").alias("gross_revenue"),
-        F.sum("discount_amount").alias("discount_amount"),
-        F.sum("net_amount").alias("net_revenue"),
-        F.sum("items").alias("_items"),
+    per = (
+        inputs["orders"]
+        .groupBy("is_discounted")
+        .agg(
+            F.count(F.lit(1)).alias("orders"),
+            F.sum("gross_amount").alias("gross_revenue"),
+            F.sum("discount_amount").alias("discount_amount"),
+            F.sum("net_amount").alias("net_revenue"),
+            F.sum("items").alias("_items"),
+        )
     )
     total = F.sum("net_revenue").over(Window.partitionBy())
     out = per.select(
@@ -447,11 +490,15 @@ def mart_discount_effectiveness(inputs: dict[str, DataFrame], ctx: "TransformCon
 def mart_discount_by_category(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Discounts by item category, over order lines: lines with a discount, lines, discount amount and net
     revenue."""
-    per = inputs["order_lines"].groupBy("item_category").agg(
-        F.sum(F.when(F.col("discount_amount") > 0, 1).otherwise(0)).alias("discounted_lines"),
-        F.count(F.lit(1)).alias("lines"),
-        F.sum("discount_amount").alias("discount_amount"),
-        F.sum("net_amount").alias("net_revenue"),
+    per = (
+        inputs["order_lines"]
+        .groupBy("item_category")
+        .agg(
+            F.sum(F.when(F.col("discount_amount") > 0, 1).otherwise(0)).alias("discounted_lines"),
+            F.count(F.lit(1)).alias("lines"),
+            F.sum("discount_amount").alias("discount_amount"),
+            F.sum("net_amount").alias("net_revenue"),
+        )
     )
     out = per.select(
         "item_category",
@@ -461,4 +508,3 @@ def mart_discount_by_category(inputs: dict[str, DataFrame], ctx: "TransformConte
         F.col("net_revenue").cast(MONEY),
     )
     return {"gold": out}
-

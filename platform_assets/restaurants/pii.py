@@ -1,65 +1,20 @@
-"""Card numbers are tokenised at bronze ingestion: the raw number never reaches the lake, a log or metadata.
-
-`card_token` = HMAC-SHA256 (hex) of the delivered value, digits only when it is a plain number (so
-'4111 1111-1111 1111' and '4111111111111111' agree); `card_last4` = its last four digits when the value is
-a real card number (12-19 digits). Sentinels (`NONE`, `NULL`, blank) have neither. Spreadsheet-mangled
-values (`6.78037E+11`) lost their digits: they are tokenised as delivered (equal mangled values stay
-joinable) and have no last4. The key comes from `OMNILAKE_PII_KEY` in the process that ingests (the Spark
-driver: locally the Dagster process, on AWS the job's environment); `resources/pii.py` is the Dagster face.
-No Dagster or Spark import here.
-"""
+"""Card numbers of restaurants order items are tokenised at bronze ingestion (`core/pii.py`): the raw number
+never reaches the lake, a log or metadata. The key comes from `OMNILAKE_PII_KEY` in the process that
+ingests (the Spark driver: locally the Dagster process, on AWS the job's environment); `resources/pii.py`
+is the Dagster face. No Dagster or Spark import here."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import re
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 from platform_assets.core.landing import RESCUED_COLUMN
+from platform_assets.core.pii import card_last4, card_token, is_card_number, tokenise  # noqa: F401 (re-exported)
 
-SENTINELS = frozenset({"", "NONE", "NULL", "N/A", "NA", "NAN"})
-_SEPARATORS = re.compile(r"[\s-]")
-_DIGITS = re.compile(r"\d{12,19}")
 WITHHELD = "raw text withheld: the source carries card numbers"
-
-
-def normalise(value: str | None) -> str | None:
-    """The value that is tokenised, or None for a sentinel or blank."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.upper() in SENTINELS:
-        return None
-    compact = _SEPARATORS.sub("", text)
-    return compact if compact.isdigit() else text
-
-
-def card_token(value: str | None, key: str) -> str | None:
-    text = normalise(value)
-    if text is None:
-        return None
-    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def card_last4(value: str | None) -> str | None:
-    text = normalise(value)
-    return text[-4:] if text is not None and _DIGITS.fullmatch(text) else None
-
-
-def tokenise(values: Iterable[str | None], key: str) -> tuple[list[str | None], list[str | None]]:
-    memo: dict[str | None, tuple[str | None, str | None]] = {}
-    tokens, last4 = [], []
-    for v in values:
-        if v not in memo:
-            memo[v] = (card_token(v, key), card_last4(v))
-        tokens.append(memo[v][0])
-        last4.append(memo[v][1])
-    return tokens, last4
 
 
 def _protect_rescued(rescued: str | None, key: str) -> str | None:
@@ -68,8 +23,7 @@ def _protect_rescued(rescued: str | None, key: str) -> str | None:
         return None
     values = json.loads(rescued)
     for name, value in values.items():
-        text = normalise(value) if isinstance(value, str) else None
-        if text is not None and _DIGITS.fullmatch(text):
+        if isinstance(value, str) and is_card_number(value):
             values[name] = f"card_token:{card_token(value, key)}"
     return json.dumps(values, ensure_ascii=False)
 
@@ -91,9 +45,13 @@ def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table",
     rows = rows.add_column(at + 1, pa.field("card_last4", pa.string()), pa.array(last4, pa.string()))
     rescued = rows.schema.get_field_index(RESCUED_COLUMN)
     if rescued >= 0:
-        protected = pa.array([_protect_rescued(v, key) for v in rows.column(rescued).to_pylist()], pa.string())
+        protected = pa.array(
+            [_protect_rescued(v, key) for v in rows.column(rescued).to_pylist()], pa.string()
+        )
         rows = rows.set_column(rescued, rows.schema.field(rescued), protected)
     raw = unparsed.schema.get_field_index("raw")
-    withheld = pa.array([None if r is None else WITHHELD for r in unparsed.column("raw").to_pylist()], pa.string())
+    withheld = pa.array(
+        [None if r is None else WITHHELD for r in unparsed.column("raw").to_pylist()], pa.string()
+    )
     unparsed = unparsed.set_column(raw, unparsed.schema.field("raw"), withheld)
     return rows, unparsed

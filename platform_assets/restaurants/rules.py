@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.rules import Rule, as_int, blank, not_null_rule, parsed, parsed_date, trimmed, type_rule, typed
+from platform_assets.core.conventions import ISO_DATE_PATTERN, MONEY
+from platform_assets.core.rules import (
+    Rule,
+    as_int,
+    blank,
+    not_null_rule,
+    parsed,
+    parsed_date,
+    trimmed,
+    type_rule,
+    typed,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column
 
-MONEY = "decimal(18,2)"
 USD = "USD"
 GUEST = "GUEST"
 TRUE_TEXT = ("TRUE", "T", "1", "Y", "YES")
@@ -52,7 +62,6 @@ DATE_DIM_RULES = ("date_key_not_null", "date_key_is_date", "is_weekend_is_boolea
 
 
 def money(name: str) -> "Column":
-    from pyspark.sql import functions as F
 
     return parsed(name, MONEY)
 
@@ -86,7 +95,7 @@ def dmy_date(name: str) -> "Column":
 
     text = F.trim(F.col(name))
     return F.when(text.rlike(r"^\d{2}-\d{2}-\d{4}$"), parsed_date(text, "dd-MM-yyyy")).when(
-        text.rlike(r"^\d{4}-\d{2}-\d{2}$"), parsed_date(text, "yyyy-MM-dd")
+        text.rlike(ISO_DATE_PATTERN), parsed_date(text, "yyyy-MM-dd")
     )
 
 

@@ -6,6 +6,7 @@ has `card_token` and `card_last4` where PRINTED_CARD_NUMBER was (see `pii.py`).
 """
 
 from platform_assets.core.sources import Source
+from platform_assets.restaurants import pii
 
 DOMAIN = "restaurants"
 
@@ -31,13 +32,20 @@ ORDER_ITEMS = Source(
         "Order line items of the ordering apps, one CSV per UTC business date; PRINTED_CARD_NUMBER is "
         "tokenised at ingestion into `card_token` (HMAC-SHA256) and `card_last4`."
     ),
-    bronze_transform="platform_assets.restaurants.pii:tokenise_bronze",
+    bronze_transform=pii.tokenise_bronze,
 )
 
 ORDER_ITEM_OPTIONS = Source(
     domain=DOMAIN,
     name="order_item_options",
-    columns=("order_id", "lineitem_id", "option_group_name", "option_name", "option_price", "option_quantity"),
+    columns=(
+        "order_id",
+        "lineitem_id",
+        "option_group_name",
+        "option_name",
+        "option_price",
+        "option_quantity",
+    ),
     description="Options (modifiers, discounts as negative prices) of the line items, by the items' date.",
 )
 
@@ -52,7 +60,9 @@ DATE_DIM = Source(
 SOURCES = (ORDER_ITEMS, ORDER_ITEM_OPTIONS, DATE_DIM)
 # The bronze columns of order_items: the card number's place is taken by its token and last four digits.
 BRONZE_ORDER_ITEMS = tuple(
-    c for col in ORDER_ITEMS.columns for c in (("card_token", "card_last4") if col == "printed_card_number" else (col,))
+    c
+    for col in ORDER_ITEMS.columns
+    for c in (("card_token", "card_last4") if col == "printed_card_number" else (col,))
 )
 
 # The gold marts (spec: restaurants.md, Gold marts), each published to the warehouse as `restaurants_<mart>`.

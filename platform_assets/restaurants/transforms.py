@@ -19,7 +19,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from platform_assets.core.execution import TransformContext
 
 MONEY = rules.MONEY
-OPTION_COLUMNS = ("order_id", "lineitem_id", "option_group_name", "option_name", "option_price", "option_quantity")
+OPTION_COLUMNS = (
+    "order_id",
+    "lineitem_id",
+    "option_group_name",
+    "option_name",
+    "option_price",
+    "option_quantity",
+)
 
 
 def _money(col) -> "F.Column":
@@ -41,10 +48,14 @@ def silver_order_lines(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
         rules=item_rules,
         key=["lineitem_id", "dt"],
     )
-    known = lines.select(F.col("lineitem_id").alias("_lid"), F.col("dt").alias("_ldt"), F.lit(True).alias("_line_in_silver"))
-    bronze_options = inputs["order_item_options"].join(
-        known, (F.trim(F.col("lineitem_id")) == F.col("_lid")) & (F.col("dt") == F.col("_ldt")), "left"
-    ).withColumn("_line_in_silver", F.coalesce("_line_in_silver", F.lit(False)))
+    known = lines.select(
+        F.col("lineitem_id").alias("_lid"), F.col("dt").alias("_ldt"), F.lit(True).alias("_line_in_silver")
+    )
+    bronze_options = (
+        inputs["order_item_options"]
+        .join(known, (F.trim(F.col("lineitem_id")) == F.col("_lid")) & (F.col("dt") == F.col("_ldt")), "left")
+        .withColumn("_line_in_silver", F.coalesce("_line_in_silver", F.lit(False)))
+    )
     option_columns, option_rules = rules.order_item_options()
     options, options_quarantine = split(
         bronze_options,

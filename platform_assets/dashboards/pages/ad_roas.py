@@ -45,7 +45,9 @@ per_campaign = (
     .sum()
     .reset_index()
 )
-per_campaign["roas"] = per_campaign["attributed_revenue"] / per_campaign["spend"].where(per_campaign["spend"] > 0)
+per_campaign["roas"] = per_campaign["attributed_revenue"] / per_campaign["spend"].where(
+    per_campaign["spend"] > 0
+)
 st.subheader("ROAS per campaign")
 st.bar_chart(per_campaign.set_index("campaign_id")["roas"])
 st.dataframe(per_campaign.sort_values("attributed_revenue", ascending=False), hide_index=True)

@@ -23,7 +23,11 @@ ui.metrics(
 )
 summary = (
     frame.groupby("segment")
-    .agg(customers=("user_id", "count"), net_revenue=("monetary", "sum"), avg_recency_days=("recency_days", "mean"))
+    .agg(
+        customers=("user_id", "count"),
+        net_revenue=("monetary", "sum"),
+        avg_recency_days=("recency_days", "mean"),
+    )
     .sort_values("net_revenue", ascending=False)
 )
 left, right = st.columns(2)

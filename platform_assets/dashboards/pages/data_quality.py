@@ -44,7 +44,9 @@ if rules.empty:
 else:
     st.bar_chart(rules.pivot_table(index="dt", columns="rule", values="quarantined", aggfunc="sum").fillna(0))
     st.dataframe(
-        rules.groupby(["table_path", "rule"], as_index=False)["quarantined"].sum().sort_values("quarantined", ascending=False),
+        rules.groupby(["table_path", "rule"], as_index=False)["quarantined"]
+        .sum()
+        .sort_values("quarantined", ascending=False),
         hide_index=True,
     )
 held = totals[totals["held"]]

@@ -14,7 +14,10 @@ if frame is not None:
         [
             ("Discounted orders", ui.percent(ui.safe_div(rows["orders"].get("discounted", 0), orders))),
             ("Discount amount", ui.money(frame["discount_amount"].sum())),
-            ("Discount rate", ui.percent(ui.safe_div(frame["discount_amount"].sum(), frame["gross_revenue"].sum()))),
+            (
+                "Discount rate",
+                ui.percent(ui.safe_div(frame["discount_amount"].sum(), frame["gross_revenue"].sum())),
+            ),
             ("AOV discounted", ui.money(disc_aov)),
             ("AOV full price", ui.money(full_aov)),
         ]
@@ -26,7 +29,9 @@ if frame is not None:
 st.header("By item category")
 categories = ui.load_mart("mart_discount_by_category", "discounts by item category")
 if categories is not None:
-    picked = ui.choose("Item categories", categories["item_category"].dropna().unique(), key="discount_categories")
+    picked = ui.choose(
+        "Item categories", categories["item_category"].dropna().unique(), key="discount_categories"
+    )
     categories = categories[categories["item_category"].isin(picked)]
     categories = categories.assign(discounted_share=categories["discounted_lines"] / categories["lines"])
     st.bar_chart(categories.set_index("item_category")["discount_amount"])

@@ -115,7 +115,9 @@ def runner_client(runner: "AwsEngine", service: str) -> Any:
 
 def pipes_io(runner: "AwsEngine", s3: Any) -> tuple[PipesS3ContextInjector, PrefixedS3MessageReader]:
     if not runner.pipes_s3_uri:
-        raise dg.Failure(f"OMNILAKE_SPARK={runner.mode} needs OMNILAKE_PIPES_S3 (s3://bucket/prefix for Pipes)")
+        raise dg.Failure(
+            f"OMNILAKE_SPARK={runner.mode} needs OMNILAKE_PIPES_S3 (s3://bucket/prefix for Pipes)"
+        )
     bucket, prefix = split_s3(runner.pipes_s3_uri)
     injector = PipesS3ContextInjector(bucket=bucket, client=s3, key_prefix=f"{prefix}context/")
     reader = PrefixedS3MessageReader(
@@ -156,7 +158,12 @@ class Package:
             ) from exc
         m = json.loads(body)
         return cls(
-            uri, m["wheel"], m["entrypoint"], list(m.get("requirements", [])), m.get("deps_archive"), m.get("py_files")
+            uri,
+            m["wheel"],
+            m["entrypoint"],
+            list(m.get("requirements", [])),
+            m.get("deps_archive"),
+            m.get("py_files"),
         )
 
 
@@ -248,7 +255,9 @@ def emr_serverless_start_params(runner: "AwsEngine", package: Package, spec: Job
             "sparkSubmit": {
                 "entryPoint": package.entrypoint,
                 "entryPointArguments": [],
-                "sparkSubmitParameters": submit_parameters_string(spark_submit_parameters(package, runner.spark_conf)),
+                "sparkSubmitParameters": submit_parameters_string(
+                    spark_submit_parameters(package, runner.spark_conf)
+                ),
             }
         },
     }
@@ -256,7 +265,9 @@ def emr_serverless_start_params(runner: "AwsEngine", package: Package, spec: Job
         monitoring = {"logUri": runner.emr_log_uri}
         if runner.sse_kms_key_id:
             monitoring["encryptionKeyArn"] = runner.sse_kms_key_id  # the service's logs under the lake's key
-        params["configurationOverrides"] = {"monitoringConfiguration": {"s3MonitoringConfiguration": monitoring}}
+        params["configurationOverrides"] = {
+            "monitoringConfiguration": {"s3MonitoringConfiguration": monitoring}
+        }
     return params
 
 
@@ -386,7 +397,9 @@ class EMRClient(PipesEMRClient):
 def step_failure(step: dict) -> str:
     status = step["Status"]
     details = status.get("FailureDetails") or {}
-    reason = details.get("Message") or details.get("Reason") or status.get("StateChangeReason", {}).get("Message")
+    reason = (
+        details.get("Message") or details.get("Reason") or status.get("StateChangeReason", {}).get("Message")
+    )
     return f"step {step['Id']} {status['State']}" + (f": {reason}" if reason else "")
 
 
@@ -404,7 +417,9 @@ class EMRStepClient:
         self.poll_interval = poll_interval
         self.outcome = RunOutcome("EMR step")
 
-    def run(self, *, context: Any, cluster_id: str, step: dict, extras: dict) -> dg.PipesClientCompletedInvocation:
+    def run(
+        self, *, context: Any, cluster_id: str, step: dict, extras: dict
+    ) -> dg.PipesClientCompletedInvocation:
         with dg.open_pipes_session(
             context=context,
             message_reader=self.message_reader,
@@ -454,9 +469,7 @@ def run_on_aws(runner: "AwsEngine", context: dg.AssetExecutionContext, spec: Job
             message_reader=reader,
             poll_interval=runner.poll_interval,
         )
-        invocation = client.run(
-            context=context, start_job_run_params=start_params, extras=extras
-        )
+        invocation = client.run(context=context, start_job_run_params=start_params, extras=extras)
     elif runner.mode == "emr-serverless":
         require_deps_archive(package, runner.mode)
         client = EMRServerlessClient(
@@ -466,7 +479,9 @@ def run_on_aws(runner: "AwsEngine", context: dg.AssetExecutionContext, spec: Job
             poll_interval=runner.poll_interval,
         )
         invocation = client.run(
-            context=context, start_job_run_params=emr_serverless_start_params(runner, package, spec), extras=extras
+            context=context,
+            start_job_run_params=emr_serverless_start_params(runner, package, spec),
+            extras=extras,
         )
     elif runner.mode == "emr" and runner.emr_cluster_id:
         require_deps_archive(package, runner.mode)
@@ -477,7 +492,10 @@ def run_on_aws(runner: "AwsEngine", context: dg.AssetExecutionContext, spec: Job
             poll_interval=runner.poll_interval,
         )
         invocation = client.run(
-            context=context, cluster_id=runner.emr_cluster_id, step=emr_step(runner, package, spec), extras=extras
+            context=context,
+            cluster_id=runner.emr_cluster_id,
+            step=emr_step(runner, package, spec),
+            extras=extras,
         )
     elif runner.mode == "emr":
         require_deps_archive(package, runner.mode)

@@ -22,7 +22,8 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Any
 
-from platform_assets.aws.runners import (
+from platform_assets.core.storage import enforce_sse_kms
+from resources.aws.runners import (
     MANIFEST,
     Package,
     aws_client,
@@ -32,7 +33,6 @@ from platform_assets.aws.runners import (
     split_s3,
     submit_parameters_string,
 )
-from platform_assets.core.storage import enforce_sse_kms
 
 # Third-party modules the entrypoint imports on a cluster (Spark itself is the service's); pinned to the
 # versions installed here, which the test-suite runs with.
@@ -189,10 +189,26 @@ def ensure_glue_job(glue: Any, name: str, definition: dict) -> str:
 # JobUpdate replaces the whole job: carry over what `get_job` returned (ExecutionClass, Connections,
 # SecurityConfiguration, ...) and lay this package's settings over it.
 JOB_UPDATE_FIELDS = (
-    "Description", "LogUri", "Role", "ExecutionProperty", "Command", "DefaultArguments", "NonOverridableArguments",
-    "Connections", "MaxRetries", "Timeout", "WorkerType", "NumberOfWorkers", "SecurityConfiguration",
-    "NotificationProperty", "GlueVersion", "ExecutionClass", "SourceControlDetails", "MaintenanceWindow",
-    "JobMode", "JobRunQueuingEnabled",
+    "Description",
+    "LogUri",
+    "Role",
+    "ExecutionProperty",
+    "Command",
+    "DefaultArguments",
+    "NonOverridableArguments",
+    "Connections",
+    "MaxRetries",
+    "Timeout",
+    "WorkerType",
+    "NumberOfWorkers",
+    "SecurityConfiguration",
+    "NotificationProperty",
+    "GlueVersion",
+    "ExecutionClass",
+    "SourceControlDetails",
+    "MaintenanceWindow",
+    "JobMode",
+    "JobRunQueuingEnabled",
 )  # not MaxCapacity / AllocatedCapacity: Glue derives them from WorkerType x NumberOfWorkers
 
 
@@ -225,7 +241,9 @@ def main(args: Any) -> int:
     """The `omnilake aws package` command (argparse namespace from platform_assets.cli)."""
     from platform_assets import settings
 
-    uri = args.uri or (f"s3://{args.bucket}/{(args.prefix or 'omnilake/packages').strip('/')}" if args.bucket else None)
+    uri = args.uri or (
+        f"s3://{args.bucket}/{(args.prefix or 'omnilake/packages').strip('/')}" if args.bucket else None
+    )
     if not uri:
         print("omnilake aws package: give an s3:// URI or --bucket [--prefix]", file=sys.stderr)
         return 2

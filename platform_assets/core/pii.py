@@ -1,0 +1,60 @@
+"""Card-number tokenisation: HMAC-SHA256 of the delivered value, never the number itself.
+
+`card_token` = HMAC-SHA256 (hex) of the value, digits only when it is a plain number (so
+'4111 1111-1111 1111' and '4111111111111111' agree); `card_last4` = its last four digits when the value is
+a real card number (12-19 digits). Sentinels (`NONE`, `NULL`, blank) have neither. Spreadsheet-mangled
+values (`6.78037E+11`) lost their digits: they are tokenised as delivered (equal mangled values stay
+joinable) and have no last4. The bronze transform of a source with card numbers (restaurants) and the PII
+vault resource (`resources/pii.py`) both call these, so a token is the same wherever it is computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from typing import Iterable
+
+SENTINELS = frozenset({"", "NONE", "NULL", "N/A", "NA", "NAN"})
+_SEPARATORS = re.compile(r"[\s-]")
+_DIGITS = re.compile(r"\d{12,19}")
+
+
+def normalise(value: str | None) -> str | None:
+    """The value that is tokenised, or None for a sentinel or blank."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.upper() in SENTINELS:
+        return None
+    compact = _SEPARATORS.sub("", text)
+    return compact if compact.isdigit() else text
+
+
+def card_token(value: str | None, key: str) -> str | None:
+    text = normalise(value)
+    if text is None:
+        return None
+    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def card_last4(value: str | None) -> str | None:
+    text = normalise(value)
+    return text[-4:] if text is not None and _DIGITS.fullmatch(text) else None
+
+
+def tokenise(values: Iterable[str | None], key: str) -> tuple[list[str | None], list[str | None]]:
+    memo: dict[str | None, tuple[str | None, str | None]] = {}
+    tokens, last4 = [], []
+    for v in values:
+        if v not in memo:
+            memo[v] = (card_token(v, key), card_last4(v))
+        tokens.append(memo[v][0])
+        last4.append(memo[v][1])
+    return tokens, last4
+
+
+def is_card_number(value: str | None) -> bool:
+    """Whether a delivered value is a real card number (12-19 digits once separators are dropped)."""
+    text = normalise(value)
+    return text is not None and _DIGITS.fullmatch(text) is not None
