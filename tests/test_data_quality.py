@@ -239,3 +239,43 @@ def test_a_bronze_table_is_reported_stale_after_its_delivery_window():
         .freshness_policy
         is None
     )
+
+
+def test_a_retried_step_replaces_its_history_rows_and_a_new_run_adds_its_own(tmp_path):
+    from platform_assets.core.quality import record_history
+
+    lake = Lake(str(tmp_path / "lake"))
+    rows = [
+        {
+            "table_path": "silver/ecommerce/orders",
+            "dt": D1,
+            "rule": ALL_RULES,
+            "rows_in": 20,
+            "passed": 18,
+            "quarantined": 2,
+            "rescued": 0,
+            "held": False,
+        },
+        {
+            "table_path": "silver/ecommerce/orders",
+            "dt": D1,
+            "rule": "bronze:user_id_not_null",
+            "rows_in": 20,
+            "passed": 18,
+            "quarantined": 2,
+            "rescued": 0,
+            "held": False,
+        },
+    ]
+    assert record_history(lake, "ecommerce", "run-1", rows) == 2
+    assert record_history(lake, "ecommerce", "run-1", rows) == 2  # the same run's step, retried
+    history = lake.read_arrow(history_table("ecommerce")).to_pylist()
+    assert len(history) == 2 and {r["run_id"] for r in history} == {"run-1"}
+    record_history(lake, "ecommerce", "run-2", rows)
+    history = lake.read_arrow(history_table("ecommerce")).to_pylist()
+    assert sorted((r["run_id"], r["rule"]) for r in history) == [
+        ("run-1", ALL_RULES),
+        ("run-1", "bronze:user_id_not_null"),
+        ("run-2", ALL_RULES),
+        ("run-2", "bronze:user_id_not_null"),
+    ]
