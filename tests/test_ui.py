@@ -1,5 +1,6 @@
 """The real Dagster webserver loads the code location and shows the ecommerce graph as analysts see it."""
 
+import contextlib
 import json
 import os
 import socket
@@ -8,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from conftest import REPO
@@ -42,12 +44,10 @@ def _post(url: str, query: str) -> dict:
         return json.loads(response.read())
 
 
-@pytest.fixture(scope="module")
-def webserver(tmp_path_factory):
-    home = tmp_path_factory.mktemp("ui")
+@contextlib.contextmanager
+def dagster_webserver(env: dict) -> Iterator[str]:
+    """`dagster-webserver` on the repository's workspace, on 127.0.0.1, until the block ends."""
     port = _free_port()
-    env = {**os.environ, "OMNILAKE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
-    (home / "dagster").mkdir()
     exe = Path(sys.executable).with_name("dagster-webserver")
     proc = subprocess.Popen(
         [str(exe), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -69,9 +69,21 @@ def webserver(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("dagster-webserver did not come up within 120 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory):
+    home = tmp_path_factory.mktemp("ui")
+    (home / "dagster").mkdir()
+    with dagster_webserver(
+        {**os.environ, "OMNILAKE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    ) as url:
+        yield url
 
 
 def test_ui_shows_the_ecommerce_medallion(webserver):
@@ -138,35 +150,8 @@ def catalog(tmp_path_factory):
     for args in (["generate", "--days", "2", "--domain", "ecommerce"], ["run", "--domain", "ecommerce"]):
         done = subprocess.run([*cli, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("dagster-webserver")),
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/server_info", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"dagster-webserver exited: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with dagster_webserver(env) as url:
+        yield url
 
 
 def test_an_asset_page_shows_column_descriptions_and_its_column_lineage(catalog):

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from platform_assets.core.conventions import MONEY
 from platform_assets.core.execution import Upsert
 from platform_assets.core.rules import LINEAGE_COLUMNS, split
 from platform_assets.purchases import rules
@@ -160,7 +161,7 @@ def summarize(purchases: DataFrame) -> DataFrame:
         "full_name",
         "email",
         F.col("purchases").cast("long"),
-        F.col("total_spent_aud").cast(rules.MONEY),
+        F.col("total_spent_aud").cast(MONEY),
         "first_purchase_date",
         "last_purchase_date",
     )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from platform_assets.restaurants.rules import MONEY
+from platform_assets.core.conventions import MONEY
 from platform_assets.restaurants.sources import MARTS  # noqa: F401  (re-exported: the marts this module computes)
 
 if TYPE_CHECKING:  # pragma: no cover

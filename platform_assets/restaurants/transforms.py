@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from platform_assets.core.conventions import MONEY
 from platform_assets.core.rules import LINEAGE_COLUMNS, split
 from platform_assets.restaurants import rules
 from platform_assets.restaurants.sources import BRONZE_ORDER_ITEMS, DATE_DIM, ORDER_ITEM_OPTIONS
@@ -18,15 +19,8 @@ from platform_assets.restaurants.sources import BRONZE_ORDER_ITEMS, DATE_DIM, OR
 if TYPE_CHECKING:  # pragma: no cover
     from platform_assets.core.execution import TransformContext
 
-MONEY = rules.MONEY
-OPTION_COLUMNS = (
-    "order_id",
-    "lineitem_id",
-    "option_group_name",
-    "option_name",
-    "option_price",
-    "option_quantity",
-)
+# An option row is identified by all of its delivered columns (two identical rows are one option).
+OPTION_COLUMNS = ORDER_ITEM_OPTIONS.columns
 
 
 def _money(col) -> "F.Column":
