@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import dagster as dg
 
@@ -37,6 +37,24 @@ MAX_FILES_PER_TICK = 1000
 CURSOR_VERSION = 1
 
 
+class FolderState(TypedDict, total=False):
+    """What the sensor knows of one date folder: the last key read, whether it was read to the end, and
+    (inside the lookback window) the key+etag digests of what it holds."""
+
+    last: str | None
+    done: bool
+    seen: list[str]
+
+
+class LandingCursor(TypedDict, total=False):
+    """The sensor's cursor (JSON in Dagster): layout version, date -> FolderState, folders reported as
+    not being dates (reported once)."""
+
+    v: int
+    folders: dict[str, FolderState]
+    reported: list[str]
+
+
 @dataclass
 class ScanResult:
     """New files of one scan, the keys ignored (with reasons), date -> keys of new files, next cursor."""
@@ -44,7 +62,7 @@ class ScanResult:
     files: list[LandingFile]
     ignored: list[tuple[str, str]]
     partitions: dict[str, list[str]]
-    cursor: dict[str, Any]
+    cursor: LandingCursor
     capped: bool = False
     folders_listed: list[str] = field(default_factory=list)
 
@@ -57,18 +75,17 @@ def _digest(info: ObjectInfo) -> str:
 def scan_landing(
     store: ObjectStore,
     source: Source,
-    cursor: dict[str, Any],
+    cursor: LandingCursor,
     lookback_days: int = 7,
     max_files: int = MAX_FILES_PER_TICK,
 ) -> ScanResult:
     """Find the files of `source` not seen in `cursor`; the cursor is not modified (a new one is returned).
 
-    Cursor: {"v": 1, "folders": {date: {"last": key, "done": bool, "seen": [digest]}}, "reported": [...]}.
-    Folders within the lookback window are listed whole and compared with `seen` (key + etag digests), so
+    Cursor: a LandingCursor. Folders within the lookback window are listed whole and compared with `seen` (key + etag digests), so
     a late file is caught whatever its name, and so is a file re-delivered in place. Older folders are not
     listed again once done; an unfinished one (cap reached) resumes after its `last` key.
     """
-    old_folders: dict[str, dict[str, Any]] = cursor.get("folders", {})
+    old_folders: dict[str, FolderState] = cursor.get("folders", {})
     reported: list[str] = list(cursor.get("reported", []))
     ignored: list[tuple[str, str]] = []
 
@@ -82,7 +99,7 @@ def scan_landing(
     # Forget folders that are gone: a folder that comes back holds new deliveries.
     present = {f"{source.prefix}{n}/" for n in names}
     reported = [r for r in reported if r in present]
-    folders = {d: dict(old_folders[d]) for d in dates if d in old_folders}
+    folders: dict[str, FolderState] = {d: FolderState(**old_folders[d]) for d in dates if d in old_folders}
 
     files: list[LandingFile] = []
     partitions: dict[str, set[str]] = {}
@@ -102,7 +119,7 @@ def scan_landing(
         if budget <= 0:
             capped = True
             break
-        state = state if state is not None else {"last": None, "done": False}
+        state = state if state is not None else FolderState(last=None, done=False)
         folders[day] = state
         listed.append(day)
         prefix = f"{source.prefix}{day}/"
@@ -141,7 +158,7 @@ def scan_landing(
         else:
             state.pop("seen", None)
 
-    next_cursor = {"v": CURSOR_VERSION, "folders": folders, "reported": reported}
+    next_cursor = LandingCursor(v=CURSOR_VERSION, folders=folders, reported=reported)
     return ScanResult(
         files=files,
         ignored=ignored,
@@ -216,12 +233,12 @@ def landing_run_requests(source: Source, job_name: str, scan: ScanResult) -> lis
     return requests
 
 
-def _load_cursor(text: str | None) -> dict[str, Any]:
+def _load_cursor(text: str | None) -> LandingCursor:
     if not text:
         return {}
     cursor = json.loads(text)
     # An unknown layout is started afresh: run keys are stable, so already-done ranges are not re-run.
-    return cursor if isinstance(cursor, dict) and cursor.get("v") == CURSOR_VERSION else {}
+    return cursor if isinstance(cursor, dict) and cursor.get("v") == CURSOR_VERSION else LandingCursor()
 
 
 def build_landing_sensor(
