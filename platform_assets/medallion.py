@@ -531,11 +531,13 @@ def silver_asset(
     contract: type,
     reads: dict[str, Read],
     key: Sequence[str],
+    key_description: str | None = None,
     partitioned: bool = True,
+    quarantine_partitioned: bool = True,
     checks: Sequence[Check] = (),
 ) -> dg.AssetsDefinition:
     """Silver table of a landing source and its quarantine, computed by `transform` and guarded by
-    `contract` (a pandera model), one row per `key`."""
+    `contract` (a pandera model), one row per `key` (`key_description` says why, for the UI)."""
     return spark_asset(
         name=f"silver_{source.domain}_{source.name}",
         group=source.domain,
@@ -545,11 +547,13 @@ def silver_asset(
             "silver": Write(
                 TableRef("silver", source.domain, source.name), docstring(transform), contract, partitioned
             ),
-            "quarantine": quarantine_write(source),
+            "quarantine": quarantine_write(source, partitioned=quarantine_partitioned),
         },
         checks=[
             unique_key_check(
-                "silver", key, f"One row per {' + '.join(key)}: latest-wins dedupe left no duplicate."
+                "silver",
+                key,
+                key_description or f"One row per {' + '.join(key)}: latest-wins dedupe left no duplicate.",
             ),
             *checks,
         ],

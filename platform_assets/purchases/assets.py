@@ -11,7 +11,7 @@ from platform_assets.medallion import (
     Write,
     bronze_asset,
     docstring,
-    quarantine_write,
+    silver_asset,
     spark_asset,
     unique_key_check,
 )
@@ -34,37 +34,24 @@ WAREHOUSE_TOP = dg.AssetKey(["warehouse", DOMAIN, serving.TOP_CUSTOMERS_VIEW])
 
 bronze_purchases, bronze_fx_rates = (bronze_asset(PURCHASES), bronze_asset(FX_RATES))
 
-silver_fx_rates = spark_asset(
-    name=f"silver_{DOMAIN}_fx_rates",
-    group=DOMAIN,
+silver_fx_rates = silver_asset(
+    FX_RATES,
     transform=transforms.silver_fx_rates,
+    contract=checks.SilverFxRates,
     reads={"bronze": Read(BRONZE["fx_rates"], all_partitions=True)},
-    writes={
-        "silver": Write(
-            SILVER["fx_rates"], docstring(transforms.silver_fx_rates), checks.SilverFxRates, False
-        ),
-        "quarantine": quarantine_write(FX_RATES, partitioned=False),
-    },
-    checks=[
-        unique_key_check(
-            "silver", ["currency", "date"], "One rate per currency and date: the latest delivery won."
-        )
-    ],
+    key=["currency", "date"],
+    key_description="One rate per currency and date: the latest delivery won.",
     partitioned=False,
-    kinds={"spark", "delta", "silver"},
+    quarantine_partitioned=False,
 )
 
-silver_purchases = spark_asset(
-    name=f"silver_{DOMAIN}_purchases",
-    group=DOMAIN,
+silver_purchases = silver_asset(
+    PURCHASES,
     transform=transforms.silver_purchases,
+    contract=checks.SilverPurchases,
     reads={"bronze": Read(BRONZE["purchases"]), "fx_rates": Read(SILVER["fx_rates"])},
-    writes={
-        "silver": Write(SILVER["purchases"], docstring(transforms.silver_purchases), checks.SilverPurchases),
-        "quarantine": quarantine_write(PURCHASES),
-    },
-    checks=[unique_key_check("silver", ["purchase_id", "dt"], "One row per purchase_id and ingestion date.")],
-    kinds={"spark", "delta", "silver"},
+    key=["purchase_id", "dt"],
+    key_description="One row per purchase_id and ingestion date.",
 )
 
 customer_purchase_summary = spark_asset(
