@@ -344,14 +344,15 @@ def spark_asset(
     return _asset
 
 
-def contract_metadata(contract: str | None) -> dict[str, object]:
+def contract_metadata(contract: type | str | None) -> dict[str, object]:
     """The contract's path and its columns with their descriptions (`dagster/column_schema`: the UI's
     Columns panel), from the pandera model, so an analyst reads what each column means."""
     if not contract:
         return {}
     from platform_assets.core.execution import load_object
 
-    schema = load_object(contract).to_schema()
+    model = load_object(contract) if isinstance(contract, str) else contract
+    schema = model.to_schema()
     columns = [
         dg.TableColumn(
             name,
@@ -362,7 +363,7 @@ def contract_metadata(contract: str | None) -> dict[str, object]:
         )
         for name, column in schema.columns.items()
     ]
-    return {"contract": contract, "dagster/column_schema": dg.TableSchema(columns=columns)}
+    return {"contract": dotted(contract), "dagster/column_schema": dg.TableSchema(columns=columns)}
 
 
 def column_lineage(write: Write, reads: dict[str, Read]) -> dict[str, dg.TableColumnLineage]:

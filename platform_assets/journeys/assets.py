@@ -185,7 +185,30 @@ def model_params(config: AttributionConfig) -> dict:
             group_name=DOMAIN,
             deps=[_key(SILVER_JOURNEYS)],
             kinds={"python", "delta", "gold"},
-            metadata={"table": GOLD_ATTRIBUTION.path, "layer": "gold"},
+            metadata={
+                "table": GOLD_ATTRIBUTION.path,
+                "layer": "gold",
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[
+                        dg.TableColumn("conv_id", "string", description="The attributed conversion."),
+                        dg.TableColumn("session_id", "string", description="A session of its journey."),
+                        dg.TableColumn(
+                            "ihc",
+                            "double",
+                            description="The session's share of the conversion (the IHC API's, or the "
+                            "built-in model's); the shares of a conversion sum to 1 (|error| <= 1e-6).",
+                        ),
+                        dg.TableColumn(
+                            "model",
+                            "string",
+                            description="Which model scored it (ihc_api or a built-in model).",
+                        ),
+                        dg.TableColumn(
+                            "dt", "string", description="Partition day (YYYY-MM-DD): the conversion date."
+                        ),
+                    ]
+                ),
+            },
         ),
         dg.AssetSpec(
             _key(ATTRIBUTION_FAILURES),

@@ -6,10 +6,12 @@ import dagster as dg
 
 from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.lake import TableRef
+from platform_assets.domains import OWNERS
 from platform_assets.medallion import (
     Read,
     Write,
     bronze_asset,
+    contract_metadata,
     docstring,
     silver_asset,
     spark_asset,
@@ -77,6 +79,32 @@ customer_purchase_summary = spark_asset(
 )
 
 
+UPDATED_AT = dg.TableColumn(
+    "updated_at", "timestamp", description="When the row last changed in the served table (UTC)."
+)
+RANK = dg.TableColumn(
+    "customer_rank", "bigint", description="1 = the highest total_spent_aud (ties: lower customer_id first)."
+)
+TOP_COLUMNS = (
+    "customer_rank",
+    "customer_id",
+    "full_name",
+    "email",
+    "purchases",
+    "total_spent_aud",
+    "last_purchase_date",
+)
+
+
+def serving_schema(columns: tuple[str, ...] | None = None) -> dg.TableSchema:
+    """The served table's columns (the gold summary's, described by its contract, plus updated_at), or the
+    named subset (the top-customers view)."""
+    gold = contract_metadata(checks.CustomerPurchaseSummary)["dagster/column_schema"].columns
+    by_name = {c.name: c for c in [*gold, UPDATED_AT, RANK]}
+    names = columns or [*(c.name for c in gold), "updated_at"]
+    return dg.TableSchema(columns=[by_name[n] for n in names])
+
+
 @dg.multi_asset(
     name=f"warehouse_{DOMAIN}_customer_purchase_summary",
     specs=[
@@ -90,6 +118,8 @@ customer_purchase_summary = spark_asset(
             group_name=DOMAIN,
             deps=[dg.AssetKey(GOLD_SUMMARY.key)],
             kinds={"sql", "warehouse"},
+            metadata={"dagster/column_schema": serving_schema()},
+            owners=[OWNERS[DOMAIN]],
         ),
         dg.AssetSpec(
             WAREHOUSE_TOP,
@@ -97,6 +127,8 @@ customer_purchase_summary = spark_asset(
             group_name=DOMAIN,
             deps=[WAREHOUSE_SUMMARY],
             kinds={"sql", "warehouse"},
+            metadata={"dagster/column_schema": serving_schema(TOP_COLUMNS)},
+            owners=[OWNERS[DOMAIN]],
         ),
     ],
     check_specs=[

@@ -7,11 +7,13 @@ import dagster as dg
 
 from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.lake import TableRef
+from platform_assets.domains import OWNERS
 from platform_assets.medallion import (
     Check,
     Read,
     Write,
     bronze_asset,
+    contract_metadata,
     docstring,
     quarantine_write,
     spark_asset,
@@ -179,6 +181,9 @@ def warehouse_asset(mart: str) -> dg.AssetsDefinition:
         group_name=DOMAIN,
         deps=[dg.AssetKey(GOLD[mart].key)],
         kinds={"sql", "warehouse"},
+        # The served table is the gold mart as it is: the same columns, described by the same contract.
+        metadata=contract_metadata(MART_CODE[mart][1]),
+        owners=[OWNERS[DOMAIN]],
         check_specs=[
             dg.AssetCheckSpec("matches_gold", asset=key, description="The served table has the gold rows.")
         ],
