@@ -382,6 +382,8 @@ SUMMARY_KEYS = (
     "held_days",
     "new_columns",
     "unparsed_rows",
+    "total_error_share",
+    "mae_per_customer",
 )
 
 
