@@ -213,8 +213,9 @@ def _check_evaluations(result) -> list:
 
 
 def _held_back(defs, job, result) -> list[tuple[list, list[str]]]:
-    """Per step that held days back: the assets of the job downstream of it (whole steps: a multi-asset
-    runs all its tables) and the days it committed."""
+    """What to refresh after a run whose steps held days back: the job's assets downstream of the failed
+    steps (whole steps: a multi-asset runs all its tables) for the days every failed step committed.
+    Nothing when a step failed without holding days (its downstream would read what it did not write)."""
     import dagster as dg
 
     from platform_assets.core.quality import HELD_DAYS
@@ -222,18 +223,22 @@ def _held_back(defs, job, result) -> list[tuple[list, list[str]]]:
     graph = defs.resolve_asset_graph()
     steps = {ad.node_def.name: set(ad.keys) for ad in graph.assets_defs if ad.is_executable}
     in_job = set(job.asset_layer.executable_asset_keys)
-    out = []
+    failed: set = set()
+    committed: set[str] | None = None
     for event in result.get_step_failure_events():
         failure = event.event_specific_data.user_failure_data
         metadata = {k: getattr(v, "value", v) for k, v in (failure.metadata if failure else {}).items()}
         own = steps.get(event.step_key, set())
         if not own or not metadata.get(HELD_DAYS) or not metadata.get("committed_days"):
-            continue
-        below = (dg.AssetSelection.assets(*own).downstream().resolve(graph) - own) & in_job
-        whole = {k for keys in steps.values() if keys & below for k in keys} & in_job
-        if whole:
-            out.append((sorted(whole, key=lambda k: k.to_user_string()), list(metadata["committed_days"])))
-    return out
+            return []
+        failed |= own
+        days = set(metadata["committed_days"])
+        committed = days if committed is None else committed & days
+    if not failed or not committed:
+        return []
+    below = (dg.AssetSelection.assets(*failed).downstream().resolve(graph) - failed) & in_job
+    whole = {k for keys in steps.values() if keys & below for k in keys} & in_job - failed
+    return [(sorted(whole, key=lambda k: k.to_user_string()), sorted(committed))] if whole else []
 
 
 def _ranges(days: Sequence[str]) -> list[tuple[str, str]]:

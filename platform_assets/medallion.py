@@ -176,9 +176,16 @@ def bronze_asset(source: Source) -> dg.AssetsDefinition:
             UNPARSED_CHECK,
             "unparsed",
             quality.unparsed_files,
-            "Files and rows that could not be parsed, with the reason.",
-            severity="WARN",
-            params={"output": "unparsed"},
+            "Files and rows that could not be parsed, with the reason: a warning; a day most of whose delivery "
+            "could not be read fails and keeps its previous version.",
+            severity="ERROR",
+            blocking=True,
+            params={
+                "output": "unparsed",
+                "bronze": "bronze",
+                "warn": source.quality.warn,
+                "error": source.quality.error,
+            },
         ),
     ]
     return spark_asset(
@@ -402,7 +409,14 @@ def _run_params(context: dg.AssetExecutionContext, check: Check) -> dict:
     params = dict(check.params)
     accepted = context.run.tags.get(ACCEPT_SHARE_TAG)
     if check.name == QUARANTINE_SHARE_CHECK and accepted is not None:
-        params["error"] = float(accepted)
+        try:
+            params["error"] = float(accepted)
+        except ValueError:
+            raise dg.Failure(
+                f"tag {ACCEPT_SHARE_TAG}={accepted!r}: expected a share between 0 and 1"
+            ) from None
+        if not 0 <= params["error"] <= 1:
+            raise dg.Failure(f"tag {ACCEPT_SHARE_TAG}={accepted!r}: expected a share between 0 and 1")
         params["warn"] = min(params["warn"], params["error"])
     return params
 

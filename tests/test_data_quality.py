@@ -279,3 +279,23 @@ def test_a_retried_step_replaces_its_history_rows_and_a_new_run_adds_its_own(tmp
         ("run-2", ALL_RULES),
         ("run-2", "bronze:user_id_not_null"),
     ]
+
+
+def test_a_day_whose_delivery_cannot_be_read_keeps_its_previous_version(clean_two_days, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(clean_two_days[0], home)
+    lake = Lake(str(home / "lake"))
+    before = {t: lake.read_arrow(t).num_rows for t in ("bronze/ecommerce/orders", "silver/ecommerce/orders")}
+    versions = {t: lake.delta(t).version() for t in before}
+    # Day 2's orders re-delivered in an encoding the source does not declare: nothing of it can be read.
+    (home / "landing/ecommerce/orders" / D2 / "orders.csv").write_bytes(
+        "\n".join(orders(D2, ["Zoë"])).encode("utf-16")
+    )
+    result = run(home, D2, D2)
+    assert not result.success
+    unparsed = checks(result, "unparsed_files")["quarantine/ecommerce/orders_unparsed"]
+    assert not unparsed.passed and unparsed.severity == dg.AssetCheckSeverity.ERROR
+    assert meta(unparsed, "held_days") == [D2] and "not valid UTF-8" in meta(unparsed, "files")[0]["reason"]
+    assert "keep their previous version" in failure_messages(result)
+    assert {t: lake.delta(t).version() for t in before} == versions, "the good day was not replaced"
+    assert {t: lake.read_arrow(t).num_rows for t in before} == before

@@ -467,3 +467,18 @@ def test_columns_beyond_the_source_are_rescued_from_json_and_workbooks(store: Co
         {"coupon": "FREESHIP"},
         {"coupon": None},
     ]
+
+
+def test_undeclared_columns_with_one_name_or_none_are_all_kept(store: CountingStore) -> None:
+    data = "order_id,user_id,note,note,\n1,u1,a,b,loose\n2,u2,c,d,\n"
+    parsed = read(
+        store,
+        "shop/orders/2025-04-01/dupes.csv",
+        data,
+        Source(domain="shop", name="orders", columns=("order_id", "user_id")),
+    )
+    assert [json.loads(v) for v in parsed.table["_rescued_data"].to_pylist()] == [
+        {"note": "a", "note_c3": "b", "_c4": "loose"},
+        {"note": "c", "note_c3": "d"},
+    ]
+    assert parsed.extra_columns == ["note", "_c4"]  # the unnamed column holds a value: it is drift too

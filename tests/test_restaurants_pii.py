@@ -60,3 +60,22 @@ def test_the_vault_reads_its_key_from_the_environment_and_agrees_with_bronze(mon
     result = dg.materialize([lookup], resources={"pii": PiiVault(key=dg.EnvVar("OMNILAKE_PII_KEY"))})
     assert result.output_for_node("lookup") == hexmac("4111111111111111")
     assert KEY not in str(result.all_events)
+
+
+def test_rescued_columns_of_the_card_source_are_kept_as_tokens_only():
+    import json
+
+    import pyarrow as pa
+
+    rows = pa.table(
+        {
+            "printed_card_number": ["4111111111111111", None],
+            "_rescued_data": ['{"card_2": "4111.1111.1111.1111", "note": "card 4111111111111111"}', None],
+        }
+    )
+    unparsed = pa.table({"raw": pa.array([], pa.string())})
+    out, _ = pii.tokenise_bronze(rows, unparsed)
+    rescued = json.loads(out.column("_rescued_data")[0].as_py())
+    assert set(rescued) == {"card_2", "note"}  # the columns are kept ...
+    assert all(v.startswith("token:") and "4111" not in v for v in rescued.values())  # ... never the numbers
+    assert out.column("_rescued_data")[1].as_py() is None

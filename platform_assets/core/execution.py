@@ -275,7 +275,11 @@ def _record_quality(lake: Lake, spec: JobSpec, ctx: TransformContext, *, everyth
     domain = TableRef.parse(rows[0]["table_path"]).domain
     for row in rows:
         row["held"] = row["held"] or everything_held
-    written = record_history(lake, domain, spec.run_id or "adhoc", rows)
+    try:
+        written = record_history(lake, domain, spec.run_id or "adhoc", rows)
+    except Exception as exc:  # noqa: BLE001 - an audit log that cannot be written must not stop publishing
+        log(f"WARNING: the quality history of {domain} was not recorded ({type(exc).__name__}: {exc})")
+        return
     log(f"recorded {written} rows of quality/{domain}/rule_results")
 
 

@@ -321,7 +321,9 @@ def _header_columns(headers: list[str], out: _Collector) -> tuple[dict[int, str]
         col = out.source.canonical(header)
         if col is None:
             out.add_extra(header)
-            extras[i] = header.strip() or f"_c{i}"
+            name = header.strip() or f"_c{i}"
+            # Two undeclared columns under one name: both kept, the second under its position.
+            extras[i] = f"{name}_c{i}" if name in extras.values() else name
         elif col in positions.values():
             return positions, extras, f"duplicate column: {col} (header {header!r})"
         else:
@@ -329,14 +331,18 @@ def _header_columns(headers: list[str], out: _Collector) -> tuple[dict[int, str]
     return positions, extras, out.missing_required(positions.values())
 
 
-def _rescued(values: Sequence[str | None], extras: dict[int, str]) -> dict[str, str | None] | None:
+def _rescued(
+    values: Sequence[str | None], extras: dict[int, str], out: _Collector
+) -> dict[str, str | None] | None:
     """The row's values under headers beyond the source's; an unnamed column only when it holds a value
-    (a trailing delimiter is not drift)."""
+    (a trailing delimiter is not drift, a column of values without a header is)."""
     rescued = {}
     for i, name in extras.items():
         value = values[i] if i < len(values) else None
-        if name.startswith("_c") and name == f"_c{i}" and not (value or "").strip():
-            continue
+        if name == f"_c{i}":
+            if not (value or "").strip():
+                continue
+            out.add_extra(name)
         rescued[name] = value
     return rescued or None
 
@@ -379,7 +385,7 @@ def _read_csv(text: str, f: LandingFile, out: _Collector) -> None:
             out.reject(f.key, row, reason, raw, f.folder_date)
             continue
         record = {col: fields[i] for i, col in positions.items()}
-        out.add(record, f.key, row, f.folder_date, _rescued(fields, extras))
+        out.add(record, f.key, row, f.folder_date, _rescued(fields, extras, out))
 
 
 class _JsonNumber(float):
@@ -507,6 +513,6 @@ def _read_sheet(sheet: Any, file: str, dt: str, out: _Collector) -> None:
             out.reject(file, row, reason, raw, dt)
             continue
         record = {col: values[i] if i < len(values) else None for i, col in positions.items()}
-        out.add(record, file, row, dt, _rescued(values, extras))
+        out.add(record, file, row, dt, _rescued(values, extras, out))
     if header is None:
         out.reject(file, None, "empty sheet", None, dt)

@@ -31,11 +31,14 @@ def normalise(value: str | None) -> str | None:
     return compact if compact.isdigit() else text
 
 
+def hmac_token(text: str, key: str) -> str:
+    """HMAC-SHA256 (hex) of `text` under `key`."""
+    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def card_token(value: str | None, key: str) -> str | None:
     text = normalise(value)
-    if text is None:
-        return None
-    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return None if text is None else hmac_token(text, key)
 
 
 def card_last4(value: str | None) -> str | None:
@@ -52,9 +55,3 @@ def tokenise(values: Iterable[str | None], key: str) -> tuple[list[str | None], 
         tokens.append(memo[v][0])
         last4.append(memo[v][1])
     return tokens, last4
-
-
-def is_card_number(value: str | None) -> bool:
-    """Whether a delivered value is a real card number (12-19 digits once separators are dropped)."""
-    text = normalise(value)
-    return text is not None and _DIGITS.fullmatch(text) is not None

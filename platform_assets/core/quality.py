@@ -89,6 +89,10 @@ class Freshness:
     every_hours: float = 24.0
     grace_hours: float = 6.0
 
+    def __post_init__(self) -> None:
+        if not (self.every_hours > 0 and self.grace_hours > 0):
+            raise ValueError(f"freshness needs every_hours > 0 and grace_hours > 0, got {self}")
+
 
 DAILY_DELIVERIES = Freshness()
 
@@ -98,15 +102,22 @@ def _share(part: int, whole: int) -> float:
 
 
 def quarantine_counts(
-    quarantine: "DataFrame", bronze: "DataFrame", source: str
+    quarantine: "DataFrame", bronze: "DataFrame", source: str, *, latest_only: bool = False
 ) -> tuple[dict[str, int], dict[str, int], dict[str, dict[str, int]], dict[str, int]]:
-    """(rows in, rows quarantined, rows per rule, rows with rescued columns), each per day, of one source;
-    superseded deliveries are not counted as quarantined. Unpartitioned tables count under the day ''."""
+    """(rows in, rows quarantined, rows per rule, rows with rescued columns), each per day, of one source.
+    A superseded delivery (a later delivery of the key won) is history, not a row in: it counts in neither.
+    `latest_only`: only the newest day (a snapshot source: its latest snapshot is what the table becomes).
+    Unpartitioned inputs count under the day ''."""
     from pyspark.sql import functions as F
 
     from platform_assets.core.landing import RESCUED_COLUMN
 
     day = F.col("dt") if "dt" in bronze.columns else F.lit("")
+    qday = F.col("dt") if "dt" in quarantine.columns else F.lit("")
+    if latest_only and "dt" in bronze.columns:
+        newest = bronze.agg(F.max("dt")).first()[0]
+        bronze = bronze.where(F.col("dt") == F.lit(newest))
+        quarantine = quarantine.where(qday == F.lit(newest)) if "dt" in quarantine.columns else quarantine
     has_rescued = RESCUED_COLUMN in bronze.columns
     counted = (
         bronze.groupBy(day.alias("d"))
@@ -116,20 +127,23 @@ def quarantine_counts(
         )
         .collect()
     )
-    rows_in = {r["d"]: int(r["n"]) for r in counted}
+    superseded = F.coalesce(F.array_contains("_rules_failed", SUPERSEDED), F.lit(False))
+    by_kind = (
+        quarantine.groupBy(qday.alias("d"), superseded.alias("superseded"))
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    )
+    history = {r["d"]: int(r["n"]) for r in by_kind if r["superseded"]}
+    quarantined = {r["d"]: int(r["n"]) for r in by_kind if not r["superseded"]}
+    rows_in = {r["d"]: int(r["n"]) - history.get(r["d"], 0) for r in counted}
     rescued = {r["d"]: int(r["rescued"]) for r in counted}
-    failed = quarantine.where(~F.coalesce(F.array_contains("_rules_failed", SUPERSEDED), F.lit(False)))
-    qday = F.col("dt") if "dt" in quarantine.columns else F.lit("")
     by_rule = (
-        failed.select(qday.alias("d"), F.explode("_rules_failed").alias("rule"))
+        quarantine.where(~superseded)
+        .select(qday.alias("d"), F.explode("_rules_failed").alias("rule"))
         .groupBy("d", "rule")
         .agg(F.count(F.lit(1)).alias("n"))
         .collect()
     )
-    quarantined = {
-        r["d"]: int(r["n"])
-        for r in failed.groupBy(qday.alias("d")).agg(F.count(F.lit(1)).alias("n")).collect()
-    }
     rules: dict[str, dict[str, int]] = {}
     for r in by_rule:
         rules.setdefault(f"{source}:{r['rule']}", {})[r["d"]] = int(r["n"])
@@ -147,16 +161,29 @@ def quarantine_share(
     per_day: bool = True,
     table: str = "",
 ) -> tuple[bool, dict[str, Any], str]:
-    """Share of the rows in that went to quarantine (a rule failed), per run and per day, over each
-    (quarantine output, bronze input) pair of the job. WARN above `warn`; ERROR above `error`. `per_day`
-    (daily outputs): a day above `error` is held back and the other days of the run are committed; else
-    (a table rebuilt from every snapshot) the share of the whole input decides."""
+    """Share of the rows in that went to quarantine (a rule failed), per run and per day, for each
+    (quarantine output, bronze input) pair of the job (a small source is not hidden behind a large one).
+    WARN above `warn`; ERROR above `error`. `per_day` (daily outputs): a day above `error` in any source is
+    held back and the other days of the run are committed; else (a table rebuilt from every snapshot) the
+    newest snapshot decides."""
     rows_in: dict[str, int] = {}
     quarantined: dict[str, int] = {}
     rules: dict[str, dict[str, int]] = {}
     rescued: dict[str, int] = {}
+    held: set[str] = set()
+    over_error = over_warn = False
+    by_source: dict[str, dict[str, Any]] = {}
     for output, source in pairs:
-        n_in, n_q, by_rule, n_rescued = quarantine_counts(outputs[output], inputs[source], source)
+        n_in, n_q, by_rule, n_rescued = quarantine_counts(
+            outputs[output], inputs[source], source, latest_only=not per_day
+        )
+        source_shares = {d: _share(n_q.get(d, 0), n_in.get(d, 0)) for d in set(n_in) | set(n_q)}
+        total = _share(sum(n_q.values()), sum(n_in.values()))
+        if per_day:
+            held |= {d for d, share in source_shares.items() if d and share > error}
+        over_error |= total > error or any(share > error for share in source_shares.values())
+        over_warn |= total > warn or any(share > warn for share in source_shares.values())
+        by_source[source] = {"rows_in": sum(n_in.values()), "quarantined": sum(n_q.values()), "share": total}
         for d, n in n_in.items():
             rows_in[d] = rows_in.get(d, 0) + n
         for d, n in n_q.items():
@@ -174,15 +201,6 @@ def quarantine_share(
         }
         for d in days
     }
-    shares = [v["share"] for v in by_day.values()] + [_share(total_q, total_in)]
-    if per_day:
-        held = [d for d in days if d and by_day[d]["share"] > error]
-        over_error = bool(held) or _share(total_q, total_in) > error
-        over_warn = any(s > warn for s in shares)
-    else:
-        held = []
-        over_error = _share(total_q, total_in) > error
-        over_warn = _share(total_q, total_in) > warn
     severity = "ERROR" if over_error else "WARN"
     metadata: dict[str, Any] = {
         "rows_in": total_in,
@@ -190,6 +208,7 @@ def quarantine_share(
         "share": _share(total_q, total_in),
         "warn_above": warn,
         "error_above": error,
+        "by_source": by_source,
         "by_day": {d or "all": v for d, v in by_day.items()},
         "by_rule": {rule: sum(n.values()) for rule, n in sorted(rules.items())},
         "by_rule_and_day": {
@@ -198,15 +217,16 @@ def quarantine_share(
         "days_over_warn": [d for d in days if d and by_day[d]["share"] > warn],
     }
     if held:
-        metadata[HELD_DAYS] = held
+        metadata[HELD_DAYS] = sorted(held)
     if over_error:
         worst = max(rules.items(), key=lambda kv: sum(kv[1].values()))[0] if rules else "?"
+        top = max([v["share"] for v in by_day.values()] + [s["share"] for s in by_source.values()])
         metadata["summary"] = (
-            f"{_pct(max(shares))} of rows quarantined (above {_pct(error)}), mostly by rule {worst}"
-            + (f"; days held back: {', '.join(held)}" if held else "")
+            f"{_pct(top)} of rows quarantined (above {_pct(error)}), mostly by rule {worst}"
+            + (f"; days held back: {', '.join(sorted(held))}" if held else "")
         )
     ctx.notes.setdefault(HISTORY_NOTE, []).extend(
-        _history_rows(table, days, rows_in, quarantined, rules, rescued, set(held))
+        _history_rows(table, days, rows_in, quarantined, rules, rescued, held)
     )
     return not (over_error or over_warn), metadata, severity
 
@@ -254,9 +274,19 @@ def _pct(x: float) -> str:
 
 
 def unparsed_files(
-    outputs: dict[str, "DataFrame"], inputs: dict, ctx: "TransformContext", *, output: str
-) -> tuple[bool, dict[str, Any]]:
-    """Files and rows of the source that could not be parsed (file, row, reason): a warning to look at."""
+    outputs: dict[str, "DataFrame"],
+    inputs: dict,
+    ctx: "TransformContext",
+    *,
+    output: str,
+    bronze: str = "bronze",
+    warn: float = DEFAULT_THRESHOLDS.warn,
+    error: float = DEFAULT_THRESHOLDS.error,
+) -> tuple[bool, dict[str, Any], str]:
+    """Files and rows of the source that could not be parsed (file, rows, reason). WARN when there are any;
+    ERROR, holding the day back, when most of a day's delivery could not be read (a whole file or a share
+    of its rows above `error`): a broken delivery must not replace a good day with an empty or partial one.
+    A rejected file counts as one row (its row count is unknown)."""
     from pyspark.sql import functions as F
 
     rows = outputs[output]
@@ -266,11 +296,32 @@ def unparsed_files(
         .orderBy("file")
     )
     listed = files.limit(_SAMPLE).collect()
-    total = sum(int(r["n"]) for r in files.collect()) if listed else 0
-    return not listed, {
-        "unparsed_rows": total,
-        "files": [{"file": r["file"], "rows": int(r["n"]), "reason": r["reason"]} for r in listed],
+    if not listed:
+        return True, {"unparsed_rows": 0, "files": []}, "WARN"
+    rejected = {r["dt"]: int(r["n"]) for r in rows.groupBy("dt").agg(F.count(F.lit(1)).alias("n")).collect()}
+    parsed = {
+        r["dt"]: int(r["n"])
+        for r in outputs[bronze].groupBy("dt").agg(F.count(F.lit(1)).alias("n")).collect()
     }
+    shares = {d: _share(n, n + parsed.get(d, 0)) for d, n in rejected.items()}
+    held = sorted(d for d, share in shares.items() if share > error)
+    metadata: dict[str, Any] = {
+        "unparsed_rows": sum(rejected.values()),
+        "files": [{"file": r["file"], "rows": int(r["n"]), "reason": r["reason"]} for r in listed],
+        "by_day": {
+            d: {"unparsed": rejected[d], "parsed": parsed.get(d, 0), "share": shares[d]}
+            for d in sorted(shares)
+        },
+        "warn_above": warn,
+        "error_above": error,
+    }
+    if held:
+        metadata[HELD_DAYS] = held
+        metadata["summary"] = (
+            f"most of the delivery could not be read on {', '.join(held)} ({listed[0]['file']}: "
+            f"{listed[0]['reason']}); those days keep their previous version"
+        )
+    return False, metadata, "ERROR" if held else "WARN"
 
 
 def schema_drift(

@@ -12,25 +12,30 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 from platform_assets.core.landing import RESCUED_COLUMN
-from platform_assets.core.pii import card_last4, card_token, is_card_number, tokenise  # noqa: F401 (re-exported)
+from platform_assets.core.pii import card_last4, card_token, hmac_token, tokenise  # noqa: F401 (re-exported)
 
 WITHHELD = "raw text withheld: the source carries card numbers"
 
 
 def _protect_rescued(rescued: str | None, key: str) -> str | None:
-    """Rescued values (columns nobody declared) that look like card numbers become their token."""
+    """Rescued values of this source (columns nobody declared, beside card numbers) are kept as their HMAC
+    token, never as delivered: a card number written another way ('4111.1111...', 'card 4111...') must not
+    reach the lake. The column names stay, and equal values stay joinable."""
     if rescued is None:
         return None
     values = json.loads(rescued)
-    for name, value in values.items():
-        if isinstance(value, str) and is_card_number(value):
-            values[name] = f"card_token:{card_token(value, key)}"
-    return json.dumps(values, ensure_ascii=False)
+    return json.dumps(
+        {
+            name: None if value is None else f"token:{hmac_token(str(value), key)}"
+            for name, value in values.items()
+        },
+        ensure_ascii=False,
+    )
 
 
 def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table", "pa.Table"]:
     """Bronze transform of order_items: `printed_card_number` -> `card_token`, `card_last4` in its place;
-    card numbers in rescued columns become tokens too; rows that could not be parsed keep file, row and
+    every rescued value becomes a token; rows that could not be parsed keep file, row and
     reason but not their raw text (it may hold a number)."""
     import pyarrow as pa
 
