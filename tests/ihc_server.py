@@ -86,7 +86,16 @@ class IHCServer:
             def log_message(self, *args):  # quiet
                 pass
 
+            def _done(self) -> None:
+                # A request stops counting as in flight once its answer is on its way: the client may send
+                # the next one as soon as it reads it, before this thread has returned.
+                if getattr(self, "_counted", False):
+                    self._counted = False
+                    with server._lock:
+                        server.in_flight -= 1
+
             def _reply(self, status: int, body: bytes, headers: dict | None = None) -> None:
+                self._done()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -102,11 +111,11 @@ class IHCServer:
                 with server._lock:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                self._counted = True
                 try:
                     self._post()
                 finally:
-                    with server._lock:
-                        server.in_flight -= 1
+                    self._done()
 
             def _post(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -37,6 +37,7 @@ from platform_assets.medallion import (
     Check,
     Read,
     Write,
+    column_lineage,
     docstring,
     partition_days,
     spark_asset,
@@ -188,6 +189,10 @@ def model_params(config: AttributionConfig) -> dict:
             metadata={
                 "table": GOLD_ATTRIBUTION.path,
                 "layer": "gold",
+                **column_lineage(
+                    Write(GOLD_ATTRIBUTION, "", lineage=lineage.ATTRIBUTION_CUSTOMER_JOURNEY),
+                    {"journeys": Read(SILVER_JOURNEYS)},
+                ),
                 "dagster/column_schema": dg.TableSchema(
                     columns=[
                         dg.TableColumn("conv_id", "string", description="The attributed conversion."),

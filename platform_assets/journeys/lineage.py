@@ -19,3 +19,22 @@ CHANNEL_REPORTING = {
     "cpo": [("sessions", "cost"), ("attribution", "ihc")],
     "roas": [("attribution", "ihc"), ("journeys", "revenue"), ("sessions", "cost")],
 }
+
+# The attribution scored on the driver (`attribution.py`; input name as the silver journeys table). The credit
+# of a session reads what the IHC API or the built-in models read of its journey: position, length, channel,
+# timestamps and engagement flags. `model` names the scorer (a setting, not data): no upstream column.
+ATTRIBUTION_CUSTOMER_JOURNEY = {
+    "conv_id": [("journeys", "conv_id")],
+    "session_id": [("journeys", "session_id")],
+    "ihc": [
+        ("journeys", "position"),
+        ("journeys", "journey_length"),
+        ("journeys", "channel_name"),
+        ("journeys", "session_ts"),
+        ("journeys", "conv_ts"),
+        ("journeys", "holder_engagement"),
+        ("journeys", "closer_engagement"),
+        ("journeys", "impression_interaction"),
+    ],
+    "dt": [("journeys", "dt")],
+}
