@@ -202,3 +202,19 @@ def notify_channel() -> str:
     if slack_webhook_url_is_set():
         return "slack"
     return "sns" if notify_sns_topic_arn() else "log"
+
+
+# ---- Journeys (the attribution window and the IHC API) -----------------------------------------------
+def journeys_lookback_days() -> int:
+    """OMNILAKE_JOURNEYS_LOOKBACK_DAYS: how far back a session still belongs to a conversion's journey (30)."""
+    return _int_env("OMNILAKE_JOURNEYS_LOOKBACK_DAYS", 30, minimum=1)
+
+
+def ihc_conv_type_id() -> str | None:
+    """IHC_CONV_TYPE_ID: the conversion type the IHC API scores (the key itself is a secret: EnvVar)."""
+    return _env("IHC_CONV_TYPE_ID")
+
+
+def ihc_api_url() -> str | None:
+    """IHC_API_URL: the IHC API's base URL (default in resources/ihc.py)."""
+    return _env("IHC_API_URL")

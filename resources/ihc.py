@@ -344,12 +344,11 @@ class IHCResource(dg.ConfigurableResource):
 
 def ihc_from_env() -> IHCResource:
     """The IHC resource from IHC_API_KEY (an EnvVar: never a plain value), IHC_CONV_TYPE_ID, IHC_API_URL."""
-    import os
-
+    from platform_assets import settings
     from resources.secrets import secret_from_env
 
     return IHCResource(
         api_key=secret_from_env("IHC_API_KEY"),
-        conv_type_id=os.environ.get("IHC_CONV_TYPE_ID") or None,
-        api_url=os.environ.get("IHC_API_URL") or DEFAULT_URL,
+        conv_type_id=settings.ihc_conv_type_id(),
+        api_url=settings.ihc_api_url() or DEFAULT_URL,
     )

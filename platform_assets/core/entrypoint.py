@@ -17,6 +17,7 @@ import sys
 
 from dagster_pipes import PipesContext, PipesParamsLoader, open_dagster_pipes
 
+from platform_assets import settings
 from platform_assets.core.execution import JobSpec, execute
 from platform_assets.core.metadata import check_metadata, outputs_metadata
 
@@ -51,7 +52,7 @@ def open_pipes() -> PipesContext:
         from platform_assets.core.storage import enforce_sse_kms
 
         # OMNILAKE_S3_ENDPOINT_URL points at a custom endpoint (tests); unset on AWS.
-        s3 = boto3.client("s3", endpoint_url=os.environ.get("OMNILAKE_S3_ENDPOINT_URL") or None)
+        s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint_url())
         enforce_sse_kms(s3, message_params.get(SSE_KMS_PARAM))
         if "bucket" in context_params:
             context_loader = PipesS3ContextLoader(s3)

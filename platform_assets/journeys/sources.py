@@ -4,15 +4,14 @@ The domain has no landing files: it extracts, per partition, from the challenge 
 (SQLite by default, any SQLAlchemy URL: `OMNILAKE_JOURNEYS_DB_URL`).
 """
 
-import os
-
+from platform_assets import settings
 from platform_assets.core.lake import TableRef
 
 DOMAIN = "journeys"
 
 # How far back a session still belongs to a conversion's journey. It also sets the partition mapping
 # journeys[D] <- sessions[D-LOOKBACK_DAYS..D], so both come from this one value.
-LOOKBACK_DAYS = int(os.environ.get("OMNILAKE_JOURNEYS_LOOKBACK_DAYS") or 30)
+LOOKBACK_DAYS = settings.journeys_lookback_days()
 
 # The challenge's tables, columns in the spec's order.
 SESSION_SOURCES = "session_sources"
