@@ -8,7 +8,7 @@ import inspect
 import warnings
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import dagster as dg
 
@@ -16,6 +16,7 @@ from platform_assets import settings
 from platform_assets.core import checks as shared_checks
 from platform_assets.core import quality
 from platform_assets.core.bronze import ingest
+from platform_assets.core.contract_source import contract_columns, source_text
 from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.execution import CONTRACT_CHECK, CheckSpec, InputSpec, JobSpec, OutputSpec, dotted
 from platform_assets.core.lake import TableRef
@@ -353,24 +354,25 @@ def spark_asset(
 
 def contract_metadata(contract: type | str | None) -> dict[str, object]:
     """The contract's path and its columns with their descriptions (`dagster/column_schema`: the UI's
-    Columns panel), from the pandera model, so an analyst reads what each column means."""
+    Columns panel), read from the pandera model's source (`core/contract_source`: no pandera import while
+    the definitions load)."""
     if not contract:
         return {}
-    from platform_assets.core.execution import load_object
+    path = dotted(contract)
+    columns = [dg.TableColumn(name, kind, description=about) for name, kind, about in contract_columns(path)]
+    return {"contract": path, "dagster/column_schema": dg.TableSchema(columns=columns)}
 
-    model = load_object(contract) if isinstance(contract, str) else contract
-    schema = model.to_schema()
-    columns = [
-        dg.TableColumn(
-            name,
-            column.dtype.type.simpleString()
-            if hasattr(column.dtype.type, "simpleString")
-            else str(column.dtype),
-            description=column.description,
-        )
-        for name, column in schema.columns.items()
-    ]
-    return {"contract": dotted(contract), "dagster/column_schema": dg.TableSchema(columns=columns)}
+
+def references(module: str) -> Any:
+    """`module.Name` as the dotted path `module:Name`, without importing the module: what an assets file
+    names a contract module's models by (import the module under TYPE_CHECKING for go-to-definition).
+    The contracts import pandera, pandas and pyspark.pandas, too slow for every code-location load."""
+
+    class _References:
+        def __getattr__(self, name: str) -> str:
+            return f"{module}:{name}"
+
+    return _References()
 
 
 def column_lineage(write: Write, reads: dict[str, Read]) -> dict[str, dg.TableColumnLineage]:
@@ -396,9 +398,11 @@ def code_version(transform: str, contracts: Sequence[str], params: dict | None =
     from platform_assets.core.execution import load_object
 
     digest = hashlib.sha256()
-    for path in (transform, *sorted(contracts)):
+    digest.update(transform.encode())
+    digest.update(inspect.getsource(load_object(transform)).encode())
+    for path in sorted(contracts):
         digest.update(path.encode())
-        digest.update(inspect.getsource(load_object(path)).encode())
+        digest.update(source_text(path).encode())
     digest.update(json.dumps(params or {}, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]
 

@@ -52,3 +52,20 @@ def test_every_silver_gold_and_warehouse_asset_describes_its_columns_in_the_cata
         assert schema is not None, f"{key.to_user_string()}: no column schema"
         undescribed = [c.name for c in schema.columns if not c.description]
         assert not undescribed, f"{key.to_user_string()}: columns without a description: {undescribed}"
+
+
+def test_the_catalog_reads_every_contract_as_pandera_does():
+    """The definitions read contracts from their source (no pandera import at load): same columns, same
+    order, same descriptions, the Spark type pandera checks."""
+    from platform_assets.core.contract_source import contract_columns
+
+    for domain in DOMAINS:
+        module = importlib.import_module(f"platform_assets.{domain}.checks")
+        for name, model in vars(module).items():
+            if not (isinstance(model, type) and issubclass(model, DataFrameModel)) or model is DataFrameModel:
+                continue
+            if model.__module__ != module.__name__:
+                continue
+            schema = model.to_schema()
+            expected = [(n, c.dtype.type.simpleString(), c.description) for n, c in schema.columns.items()]
+            assert contract_columns(f"{module.__name__}:{name}") == expected, f"{domain}.{name}"

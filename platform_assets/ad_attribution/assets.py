@@ -18,12 +18,19 @@ one, and `since_last_handled` lets the later update win, so D is not refreshed t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
-from platform_assets.ad_attribution import checks, lineage, transforms
+from platform_assets.ad_attribution import lineage, transforms
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS, SOURCES
 from platform_assets.core.lake import TableRef
-from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
+from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, references, silver_asset
+
+if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
+    from platform_assets.ad_attribution import checks
+else:
+    checks = references("platform_assets.ad_attribution.checks")
 
 # A late ad event touches the orders of its day and of the 7 days after it.
 ATTRIBUTION_WINDOW = (-7, 0)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from platform_assets.core.lake import TableRef
-from platform_assets.ecommerce import checks, lineage, transforms
+from platform_assets.ecommerce import lineage, transforms
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS, SOURCES
-from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, silver_asset
+from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, references, silver_asset
+
+if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
+    from platform_assets.ecommerce import checks
+else:
+    checks = references("platform_assets.ecommerce.checks")
 
 
 def table(layer: str, name: str) -> TableRef:

@@ -7,7 +7,7 @@ sessions[D-30..D]; gold attribution by conversion date; channel_reporting, the C
 are unpartitioned (the whole history). A range of days is one run.
 """
 
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import dagster as dg
 import pyarrow as pa
@@ -15,7 +15,7 @@ from pydantic import Field
 
 from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.journeys import attribution as scoring
-from platform_assets.journeys import checks, lineage, transforms
+from platform_assets.journeys import lineage, transforms
 from platform_assets.journeys.extract import CONVERSIONS_SCHEMA, SESSIONS_SCHEMA, extract, write_back
 from platform_assets.journeys.models import MODELS
 from platform_assets.journeys.sources import (
@@ -40,12 +40,18 @@ from platform_assets.medallion import (
     column_lineage,
     docstring,
     partition_days,
+    references,
     spark_asset,
     unique_key_check,
 )
 from resources.ihc import IHCResource
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
+
+if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
+    from platform_assets.journeys import checks
+else:
+    checks = references("platform_assets.journeys.checks")
 
 TAGS = {DOMAIN_TAG: DOMAIN}
 REPORT_CSV = dg.AssetKey(["reports", DOMAIN, "channel_reporting_csv"])

@@ -1,6 +1,6 @@
 """Assets of the purchases domain: bronze → silver (+ quarantine) → gold → warehouse."""
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import dagster as dg
 
@@ -13,14 +13,20 @@ from platform_assets.medallion import (
     bronze_asset,
     contract_metadata,
     docstring,
+    references,
     silver_asset,
     spark_asset,
     unique_key_check,
 )
-from platform_assets.purchases import checks, lineage, serving, transforms
+from platform_assets.purchases import lineage, serving, transforms
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES, SOURCES
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
+
+if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
+    from platform_assets.purchases import checks
+else:
+    checks = references("platform_assets.purchases.checks")
 
 
 def table(layer: str, name: str) -> TableRef:

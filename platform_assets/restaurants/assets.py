@@ -1,7 +1,7 @@
 """Assets of the restaurants domain: bronze (card numbers tokenised) → silver (+ quarantine) → the gold
 marts → one warehouse table per mart."""
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import dagster as dg
 
@@ -16,14 +16,20 @@ from platform_assets.medallion import (
     contract_metadata,
     docstring,
     quarantine_write,
+    references,
     spark_asset,
     unique_key_check,
 )
-from platform_assets.restaurants import checks, lineage, marts, serving, transforms
+from platform_assets.restaurants import lineage, marts, serving, transforms
 from platform_assets.restaurants.marts import MARTS
 from platform_assets.restaurants.sources import DATE_DIM, DOMAIN, ORDER_ITEM_OPTIONS, ORDER_ITEMS, SOURCES
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
+
+if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
+    from platform_assets.restaurants import checks
+else:
+    checks = references("platform_assets.restaurants.checks")
 
 
 def table(layer: str, name: str) -> TableRef:
