@@ -18,7 +18,18 @@ from platform_assets.core import quality
 from platform_assets.core.bronze import ingest
 from platform_assets.core.contract_source import contract_columns, source_text
 from platform_assets.core.conventions import DOMAIN_TAG
-from platform_assets.core.execution import CONTRACT_CHECK, CheckSpec, InputSpec, JobSpec, OutputSpec, dotted
+from platform_assets.core.execution import (
+    CONTRACT_CHECK,
+    CheckOutcome,
+    CheckSpec,
+    InputSpec,
+    JobSpec,
+    OutputSpec,
+    StepOutput,
+    dotted,
+    load_object,
+    publish_step,
+)
 from platform_assets.core.lake import TableRef
 from platform_assets.core.quality import (
     ACCEPT_SHARE_TAG,
@@ -32,7 +43,7 @@ from platform_assets.core.sources import Source
 from platform_assets.domains import OWNERS
 from resources.lake import LakeResource
 from resources.object_store import ObjectStoreResource
-from resources.spark import SparkEngine
+from resources.spark import EngineRun, SparkEngine
 
 # Today's partition exists too: a file landing today for today can be processed today.
 DAILY = dg.DailyPartitionsDefinition(start_date=settings.start_date(), end_offset=1)
@@ -101,6 +112,14 @@ class Write:
     quarantine_of: tuple[Source, str] | None = None
     # Column lineage: output column -> the (input name, upstream column) pairs it is computed from.
     lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None
+    # The described columns of a table no pandera model guards (rows built on the driver).
+    columns: dg.TableSchema | None = None
+
+    def catalog_metadata(self) -> dict[str, object]:
+        """What the catalog shows of the table before it is written: its contract and described columns."""
+        if self.columns is not None:
+            return {"dagster/column_schema": self.columns}
+        return contract_metadata(self.contract)
 
     def __post_init__(self) -> None:
         if self.contract is not None:
@@ -258,57 +277,16 @@ def spark_asset(
     """A multi-asset that runs `transform` over the run's days and commits every output table
     (`freshness`: a freshness policy per output)."""
     transform = dotted(transform)
-    partitions_def = DAILY if partitioned else None
     share = quarantine_share_check(writes)
     checks = [*checks, share] if share is not None else list(checks)
-    deps = []
-    for read in reads.values():
-        deps.append(dg.AssetDep(dg.AssetKey(read.table.key), partition_mapping=read.mapping(partitioned)))
     version = code_version(transform, [w.contract for w in writes.values() if w.contract], params)
-    specs = [
-        dg.AssetSpec(
-            dg.AssetKey(w.table.key),
-            description=w.description,
-            group_name=group,
-            deps=deps,
-            kinds=kinds or {"spark", "delta", w.table.layer},
-            metadata={
-                "table": w.table.path,
-                "layer": w.table.layer,
-                **contract_metadata(w.contract),
-                **column_lineage(w, reads),
-            },
-            freshness_policy=(freshness or {}).get(name),
-            code_version=version,
-            owners=[OWNERS[group]] if group in OWNERS else [],
-            tags={"domain": group, "layer": w.table.layer},
-        )
-        for name, w in writes.items()
-    ]
-    check_specs = [
-        dg.AssetCheckSpec(
-            CONTRACT_CHECK,
-            asset=dg.AssetKey(w.table.key),
-            blocking=True,
-            description=f"pandera contract {w.contract.split(':')[1]}: columns, types, nulls and ranges.",
-        )
-        for w in writes.values()
-        if w.contract
-    ] + [
-        dg.AssetCheckSpec(
-            c.name,
-            asset=dg.AssetKey(writes[c.output].table.key),
-            blocking=c.blocking,
-            description=c.description,
-        )
-        for c in checks
-    ]
+    specs, check_specs = asset_specs(group, reads, writes, checks, partitioned, version, kinds, freshness)
 
     @dg.multi_asset(
         name=name,
         specs=specs,
         check_specs=check_specs,
-        partitions_def=partitions_def,
+        partitions_def=DAILY if partitioned else None,
         backfill_policy=SINGLE_RUN if partitioned else None,
         can_subset=False,
         op_tags={DOMAIN_TAG: group},
@@ -345,11 +323,135 @@ def spark_asset(
             context.log.info(
                 f"{name}: {len(days)} day(s) {days[0]}..{days[-1]}" if days else f"{name}: no days"
             )
-        catalog = {dg.AssetKey(w.table.key): w for w in writes.values()}
-        results = [_with_catalog(r, catalog, reads) for r in spark.run(context, spec)]
-        yield from report(context, results, [w.table for w in writes.values()])
+        yield from report(context, _with_catalog(spark.run(context, spec), writes, reads), writes)
 
     return _asset
+
+
+def asset_specs(
+    group: str,
+    reads: dict[str, Read],
+    writes: dict[str, Write],
+    checks: Sequence[Check],
+    partitioned: bool,
+    version: str,
+    kinds: set[str] | None = None,
+    freshness: dict[str, dg.FreshnessPolicy | None] | None = None,
+    compute: str = "spark",
+) -> tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]:
+    """The asset and check specs of a step writing `writes` from `reads` (every builder's); `kinds` by
+    default what computes it, the format and the layer."""
+    deps = [
+        dg.AssetDep(dg.AssetKey(read.table.key), partition_mapping=read.mapping(partitioned))
+        for read in reads.values()
+    ]
+    specs = [
+        dg.AssetSpec(
+            dg.AssetKey(w.table.key),
+            description=w.description,
+            group_name=group,
+            deps=deps,
+            kinds=kinds or {compute, "delta", w.table.layer},
+            metadata={
+                "table": w.table.path,
+                "layer": w.table.layer,
+                **w.catalog_metadata(),
+                **column_lineage(w, reads),
+            },
+            freshness_policy=(freshness or {}).get(name),
+            code_version=version,
+            owners=[OWNERS[group]] if group in OWNERS else [],
+            tags={"domain": group, "layer": w.table.layer},
+        )
+        for name, w in writes.items()
+    ]
+    check_specs = [
+        dg.AssetCheckSpec(
+            CONTRACT_CHECK,
+            asset=dg.AssetKey(w.table.key),
+            blocking=True,
+            description=f"pandera contract {w.contract.split(':')[1]}: columns, types, nulls and ranges.",
+        )
+        for w in writes.values()
+        if w.contract
+    ] + [
+        dg.AssetCheckSpec(
+            c.name,
+            asset=dg.AssetKey(writes[c.output].table.key),
+            blocking=c.blocking,
+            description=c.description,
+        )
+        for c in checks
+    ]
+    return specs, check_specs
+
+
+def driver_asset(
+    *,
+    name: str,
+    group: str,
+    step: Callable[..., StepOutput],
+    reads: dict[str, Read],
+    writes: dict[str, Write],
+    checks: Sequence[Check] = (),
+    partitioned: bool = True,
+    resources: Sequence[str] = (),
+    config: type[dg.Config] | None = None,
+    kinds: set[str] | None = None,
+) -> dg.AssetsDefinition:
+    """A multi-asset whose rows are built in the Dagster process, not by Spark (an extraction from a
+    database, a model's scores, an API's answers), published like a Spark job's: `step(context, days,
+    lake, **resources[, config])` returns a `StepOutput`; each `Check.fn(tables, facts, **params)` judges
+    the rows before anything is written; a failed blocking check commits nothing; quarantines commit
+    first; the metadata, verdict and step failure are the Spark steps' (`report`)."""
+    version = code_version(dotted(step), [w.contract for w in writes.values() if w.contract])
+    specs, check_specs = asset_specs(
+        group, reads, writes, checks, partitioned, version, kinds, compute="python"
+    )
+    outputs = {n: OutputSpec(w.table.path, w.partitioned) for n, w in writes.items()}
+
+    def _run(context: dg.AssetExecutionContext, **extra) -> Iterator:
+        days = partition_days(context)
+        lake: LakeResource = context.resources.lake
+        store = lake.lake()
+        wanted = {key: getattr(context.resources, key) for key in resources}
+        out: StepOutput = step(context, days or [], store, **wanted, **extra)
+        outcomes = []
+        for c in checks:
+            verdict = load_object(c.fn)(out.tables, out.facts, **c.params)
+            passed, metadata, severity = verdict if len(verdict) == 3 else (*verdict, c.severity)
+            outcomes.append(
+                CheckOutcome(
+                    writes[c.output].table.path, c.name, bool(passed), severity, c.blocking, metadata
+                )
+            )
+        result = publish_step(store, outputs, out, outcomes, days, log=context.log.info)
+        yield from report(context, _with_catalog(EngineRun.of_job(result, lake.root), writes, reads), writes)
+
+    decorate = dg.multi_asset(
+        name=name,
+        specs=specs,
+        check_specs=check_specs,
+        partitions_def=DAILY if partitioned else None,
+        backfill_policy=SINGLE_RUN if partitioned else None,
+        can_subset=False,
+        # Resources by key (the step names what it needs), so one builder serves every step's signature.
+        required_resource_keys={"lake", *resources},
+        op_tags={DOMAIN_TAG: group},
+    )
+    if config is None:
+
+        def _asset(context: dg.AssetExecutionContext) -> Iterator:
+            yield from _run(context)
+
+        return decorate(_asset)
+
+    def _configured(context: dg.AssetExecutionContext, config) -> Iterator:
+        yield from _run(context, config=config)
+
+    # Dagster reads the run config's schema from the parameter's annotation: the step's own Config class.
+    _configured.__annotations__["config"] = config
+    return decorate(_configured)
 
 
 def contract_metadata(contract: type | str | None) -> dict[str, object]:
@@ -426,20 +528,22 @@ def _run_params(context: dg.AssetExecutionContext, check: Check) -> dict:
 
 
 def report(
-    context: dg.AssetExecutionContext, results: list, tables: Sequence[TableRef]
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Yield check results, then materializations; fail the step when a blocking check failed (nothing
-    was committed) or when the job did not report every table (a Spark job that never spoke Pipes)."""
-    checks = [r for r in results if isinstance(r, dg.AssetCheckResult)]
-    materialized = {r.asset_key: r for r in results if isinstance(r, dg.MaterializeResult)}
+    context: dg.AssetExecutionContext, run: EngineRun, writes: Mapping[str, Write]
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult | dg.AssetMaterialization]:
+    """Yield check results, then materializations, as the job's verdict says: fail the step when a
+    blocking check failed (nothing was committed, or only the days not held back), or when the job sent
+    no verdict or did not report every table (a Spark job that never spoke Pipes)."""
+    tables = [w.table for w in writes.values()]
+    checks = [r for r in run.results if isinstance(r, dg.AssetCheckResult)]
+    materialized = {r.asset_key: r for r in run.results if isinstance(r, dg.MaterializeResult)}
     yield from checks
-    failed = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
-    blocking = {(s.asset_key, s.name) for s in context.assets_def.check_specs if s.blocking}
-    blocked = [c for c in failed if (c.asset_key, c.check_name) in blocking]
-    if blocked:
-        names = ", ".join(f"{c.asset_key.to_user_string()}:{c.check_name}" for c in blocked)
+    if run.verdict is None:
+        raise dg.Failure("the Spark job sent no verdict (which checks blocked, what it committed)")
+    if run.verdict.blocked:
+        names = ", ".join(run.verdict.blocked)
+        blocked = [c for c in checks if f"{'/'.join(c.asset_key.path)}:{c.check_name}" in run.verdict.blocked]
         details = "; ".join(filter(None, (_failure_detail(c) for c in blocked)))
-        held = _held_days(blocked)
+        held = run.verdict.held_dts
         if held and materialized:
             # Some days were committed: they are materialized (per day, so the UI shows which), the held
             # days are not, and the step fails naming them.
@@ -466,15 +570,21 @@ def report(
         yield materialized[dg.AssetKey(t.key)]
 
 
-def _with_catalog(result, writes: Mapping[dg.AssetKey, Write], reads: dict[str, Read]):
-    """A materialization as the catalog shows it: its column schema (the types as written) with the
-    contract's column descriptions, and its column lineage (the UI reads both from the materialization)."""
+def _with_catalog(run: EngineRun, writes: Mapping[str, Write], reads: dict[str, Read]) -> EngineRun:
+    """The materializations as the catalog shows them: their column schema (the types as written) with the
+    declared column descriptions, and their column lineage (the UI reads both from the materialization)."""
+    by_key = {dg.AssetKey(w.table.key): w for w in writes.values()}
+    run.results = [_described(r, by_key, reads) for r in run.results]
+    return run
+
+
+def _described(result, writes: Mapping[dg.AssetKey, Write], reads: dict[str, Read]):
     write = writes.get(getattr(result, "asset_key", None))
     if not isinstance(result, dg.MaterializeResult) or write is None:
         return result
     metadata = {**(result.metadata or {}), **column_lineage(write, reads)}
     written = metadata.get("dagster/column_schema")
-    declared = contract_metadata(write.contract).get("dagster/column_schema")
+    declared = write.catalog_metadata().get("dagster/column_schema")
     schema = getattr(written, "schema", written)
     if schema is not None and declared is not None:
         about = {c.name: c.description for c in declared.columns}
@@ -487,13 +597,6 @@ def _meta(metadata, key: str):
     """A metadata entry's plain value (Dagster wraps them in MetadataValue)."""
     value = (metadata or {}).get(key)
     return getattr(value, "value", value)
-
-
-def _held_days(blocked: Sequence[dg.AssetCheckResult]) -> list[str]:
-    """The days the blocking failures held back, when each of them names its days (else: none, the whole
-    step was blocked)."""
-    days = [_meta(c.metadata, HELD_DAYS) for c in blocked]
-    return sorted({d for ds in days for d in ds}) if all(days) else []
 
 
 def _per_day(done: dg.MaterializeResult, days: Sequence[str]) -> Iterator[dg.AssetMaterialization]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from importlib import util
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Optional
@@ -25,7 +26,7 @@ import dagster as dg
 from pydantic import Field
 
 from platform_assets import settings
-from platform_assets.core.execution import JobSpec
+from platform_assets.core.execution import JobResult, JobSpec, Verdict
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
@@ -34,12 +35,12 @@ Result = dg.MaterializeResult | dg.AssetCheckResult
 
 
 class SparkEngine(dg.ConfigurableResource):
-    """Runs a `JobSpec` and returns what it materialized and checked, the same way on every engine."""
+    """Runs a `JobSpec` and returns what it materialized, checked and decided, the same way on every engine."""
 
     mode: ClassVar[str]
     spark_conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
 
-    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> list[Result]:
+    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> "EngineRun":
         raise NotImplementedError
 
 
@@ -49,11 +50,10 @@ class InProcessEngine(SparkEngine):
     def session(self) -> "SparkSession":
         raise NotImplementedError
 
-    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> list[Result]:
+    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> "EngineRun":
         from platform_assets.core.execution import execute
 
-        result = execute(self.session(), spec, log=context.log.info)
-        return list(dagster_results(result, spec))
+        return EngineRun.of_job(execute(self.session(), spec, log=context.log.info), spec.lake)
 
 
 class SailEngine(InProcessEngine):
@@ -98,7 +98,7 @@ class SubprocessEngine(SparkEngine):
     mode: ClassVar[str] = "subprocess"
     master: str = Field(default="local[2]", description="Spark master")
 
-    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> list[Result]:
+    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> "EngineRun":
         from platform_assets.core.entrypoint import SPEC_EXTRA
         from platform_assets.core.spark import CONNECT_MODE_ENV, submit_conf_args
 
@@ -125,7 +125,7 @@ class SubprocessEngine(SparkEngine):
         invocation = client.run(
             context=context, command=command, extras={SPEC_EXTRA: spec.to_dict()}, env=env
         )
-        return list(invocation.get_results())
+        return EngineRun.of_pipes(invocation)
 
 
 class AwsEngine(SparkEngine):
@@ -147,7 +147,7 @@ class AwsEngine(SparkEngine):
     poll_interval: float = Field(default=15.0, description="seconds between job status polls")
     message_interval: float = Field(default=10.0, description="seconds between Pipes message downloads")
 
-    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> list[Result]:
+    def run(self, context: dg.AssetExecutionContext, spec: JobSpec) -> "EngineRun":
         from resources.aws.runners import run_on_aws
 
         return run_on_aws(self, context, spec)
@@ -223,22 +223,46 @@ def engine_from_env() -> SparkEngine:
     return engine()
 
 
-def dagster_results(result, spec: JobSpec):
-    """A job's check outcomes and committed tables as Dagster results (the in-process engines; the Pipes
-    engines receive the same through the entrypoint)."""
-    from platform_assets.core.metadata import check_metadata, outputs_metadata
+@dataclass
+class EngineRun:
+    """What every engine returns for a job: its check results and materializations as Dagster results,
+    and the job's `Verdict` (what blocked, which days were held, what was committed) as the job decided it
+    (None: a Pipes job that never sent one)."""
 
-    for outcome in result.checks:
-        yield dg.AssetCheckResult(
-            asset_key=dg.AssetKey(outcome.table.split("/")),
-            check_name=outcome.name,
-            passed=outcome.passed,
-            severity=dg.AssetCheckSeverity(outcome.severity),
-            metadata=to_dagster_metadata(check_metadata(outcome)),
-        )
-    for table, metadata in outputs_metadata(result, spec.lake).items():
-        yield dg.MaterializeResult(
-            asset_key=dg.AssetKey(table.split("/")), metadata=to_dagster_metadata(metadata)
+    results: list[Result]
+    verdict: Optional[Verdict]
+
+    @classmethod
+    def of_job(cls, result: JobResult, lake_root: str) -> "EngineRun":
+        """A job that ran in this process: its outcome in the Pipes wire format, decoded by Dagster's own
+        Pipes decoder, so the metadata is identical on every engine."""
+        from dagster._core.definitions.metadata import metadata_map_from_external
+
+        from platform_assets.core.metadata import check_metadata, outputs_metadata
+
+        results: list[Result] = [
+            dg.AssetCheckResult(
+                asset_key=dg.AssetKey.from_user_string(outcome.table),
+                check_name=outcome.name,
+                passed=outcome.passed,
+                severity=dg.AssetCheckSeverity(outcome.severity),
+                metadata=metadata_map_from_external(check_metadata(outcome)),
+            )
+            for outcome in result.checks
+        ]
+        results += [
+            dg.MaterializeResult(
+                asset_key=dg.AssetKey.from_user_string(table), metadata=metadata_map_from_external(metadata)
+            )
+            for table, metadata in outputs_metadata(result, lake_root).items()
+        ]
+        return cls(results, result.verdict)
+
+    @classmethod
+    def of_pipes(cls, invocation: dg.PipesClientCompletedInvocation) -> "EngineRun":
+        """A job that reported through Dagster Pipes (spark-submit, Glue, EMR)."""
+        return cls(
+            list(invocation.get_results()), Verdict.from_messages(list(invocation.get_custom_messages()))
         )
 
 
@@ -257,27 +281,3 @@ def entrypoint_path() -> str:
     spec = util.find_spec("platform_assets.core.entrypoint")
     assert spec is not None and spec.origin is not None
     return spec.origin
-
-
-def to_dagster_metadata(metadata: dict[str, dict]) -> dict[str, dg.MetadataValue]:
-    """Pipes-format metadata ({"raw_value", "type"}) as Dagster metadata values, as Pipes would decode it."""
-    out: dict[str, dg.MetadataValue] = {}
-    for key, item in metadata.items():
-        value, kind = item["raw_value"], item["type"]
-        if kind == "table_schema":
-            out[key] = dg.MetadataValue.table_schema(
-                dg.TableSchema(columns=[dg.TableColumn(c["name"], c["type"]) for c in value["columns"]])
-            )
-        elif kind == "json":
-            out[key] = dg.MetadataValue.json(value)
-        elif kind == "path":
-            out[key] = dg.MetadataValue.path(value)
-        elif kind == "int":
-            out[key] = dg.MetadataValue.int(value)
-        elif kind == "float":
-            out[key] = dg.MetadataValue.float(value)
-        elif kind == "text":
-            out[key] = dg.MetadataValue.text(value)
-        else:
-            out[key] = dg.MetadataValue.json(value) if isinstance(value, (dict, list)) else value
-    return out

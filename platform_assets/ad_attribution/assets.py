@@ -24,7 +24,7 @@ import dagster as dg
 
 from platform_assets.ad_attribution import lineage, transforms
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS, SOURCES
-from platform_assets.core.lake import TableRef
+from platform_assets.core.lake import TableRef, tables
 from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, references, silver_asset
 
 if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
@@ -36,13 +36,9 @@ else:
 ATTRIBUTION_WINDOW = (-7, 0)
 
 
-def table(layer: str, name: str) -> TableRef:
-    return TableRef(layer, DOMAIN, name)
-
-
-BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
-SILVER = {s.name: table("silver", s.name) for s in SOURCES}
-GOLD = {n: table("gold", n) for n in ("order_attribution", "campaign_roas")}
+BRONZE = tables("bronze", DOMAIN, [s.name for s in SOURCES])
+SILVER = tables("silver", DOMAIN, [s.name for s in SOURCES])
+GOLD = tables("gold", DOMAIN, ["order_attribution", "campaign_roas"])
 
 
 def late_upstream_condition(*, requires: list[TableRef] = ()) -> dg.AutomationCondition:

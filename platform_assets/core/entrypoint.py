@@ -84,6 +84,8 @@ def run(pipes: PipesContext) -> None:
         )
     for table, metadata in outputs_metadata(result, spec.lake).items():
         pipes.report_asset_materialization(asset_key=table, metadata=metadata)
+    # What blocked and what was committed, as decided here: Dagster does not decide it again.
+    pipes.report_custom_message(result.verdict.to_message())
 
 
 def main() -> int:

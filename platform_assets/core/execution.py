@@ -24,6 +24,7 @@ from platform_assets.core.lake import Lake, TableRef, WriteResult, _rmdir_if_emp
 from platform_assets.core.spark import to_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
     from platform_assets.core.storage import ObjectStore
@@ -129,8 +130,42 @@ class JobResult:
     def blocked(self) -> list[CheckOutcome]:
         return [c for c in self.checks if c.blocking and not c.passed and c.severity == "ERROR"]
 
+    @property
+    def verdict(self) -> "Verdict":
+        return Verdict(
+            blocked=[f"{c.table}:{c.name}" for c in self.blocked],
+            held_dts=list(self.held_dts),
+            committed=[w.table for w in self.outputs.values()],
+        )
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)
+
+
+# The Pipes custom message that carries a job's `Verdict` from spark-submit, Glue or EMR.
+VERDICT_MESSAGE = "omnilake_verdict"
+
+
+@dataclass
+class Verdict:
+    """What a job decided, decided once where it ran and carried to Dagster as it is (in process, or as a
+    Pipes custom message): the blocking checks that failed (`<table>:<check>`), the days held back while
+    the others were committed, and the tables committed."""
+
+    blocked: list[str] = field(default_factory=list)
+    held_dts: list[str] = field(default_factory=list)
+    committed: list[str] = field(default_factory=list)
+
+    def to_message(self) -> dict[str, Any]:
+        return {VERDICT_MESSAGE: asdict(self)}
+
+    @classmethod
+    def from_messages(cls, messages: list[Any]) -> "Verdict | None":
+        """The verdict among a Pipes session's custom messages (None: the job never sent one)."""
+        for message in messages:
+            if isinstance(message, dict) and VERDICT_MESSAGE in message:
+                return cls(**message[VERDICT_MESSAGE])
+        return None
 
 
 @dataclass
@@ -242,11 +277,7 @@ def _execute(
                 log(f"blocking checks failed ({names}): nothing committed")
                 return result
             log(f"blocking checks failed ({names}) on {', '.join(held)}: those days are held back")
-        # Quarantine first: if the job dies between the commits, the rows it set aside are not lost.
-        order = sorted(
-            spec.outputs, key=lambda n: TableRef.parse(spec.outputs[n].table).layer != "quarantine"
-        )
-        for name in order:
+        for name in commit_order(spec.outputs):
             out = spec.outputs[name]
             dts = spec.dts if out.partitioned else None
             rows = outputs.get(name)
@@ -262,6 +293,45 @@ def _execute(
     finally:
         for df in persisted:
             df.unpersist()
+
+
+def commit_order(outputs: dict[str, OutputSpec]) -> list[str]:
+    """Quarantines first: if a job dies between its commits, the rows it set aside are not lost."""
+    return sorted(outputs, key=lambda n: TableRef.parse(outputs[n].table).layer != "quarantine")
+
+
+@dataclass
+class StepOutput:
+    """What a driver-side step returns (rows built in the Dagster process: an extraction, a model's scores,
+    an API's answers): Arrow tables by output name, and per output extra facts for its metadata."""
+
+    tables: dict[str, "pa.Table"]
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def publish_step(
+    lake: Lake,
+    outputs: dict[str, OutputSpec],
+    step: StepOutput,
+    checks: list[CheckOutcome],
+    dts: list[str] | None,
+    log: Callable[[str], None] = print,
+) -> JobResult:
+    """Write-audit-publish for a driver-side step, as `execute` does for a Spark job: the checks were
+    evaluated on the rows to write; when a blocking one failed nothing is committed, else every output
+    is committed (quarantines first) with the lake's replace semantics."""
+    result = JobResult(outputs={}, checks=checks, facts=step.facts)
+    if result.blocked:
+        log(f"blocking checks failed ({', '.join(result.verdict.blocked)}): nothing committed")
+        return result
+    for name in commit_order(outputs):
+        out = outputs[name]
+        written = lake.write_arrow(
+            step.tables[name], out.table, dts if out.partitioned else None, partitioned=out.partitioned
+        )
+        result.outputs[name] = written
+        log(f"committed {out.table} v{written.version}: {written.rows} rows")
+    return result
 
 
 def _record_quality(lake: Lake, spec: JobSpec, ctx: TransformContext, *, everything_held: bool, log) -> None:

@@ -72,6 +72,11 @@ class TableRef:
         return self.path
 
 
+def tables(layer: str, domain: str, names: Iterable[str]) -> dict[str, TableRef]:
+    """The tables `names` of one layer of a domain, by name (what an assets file reads and writes)."""
+    return {name: TableRef(layer, domain, name) for name in names}
+
+
 @dataclass
 class WriteResult:
     table: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_assets.core.lake import TableRef
+from platform_assets.core.lake import tables
 from platform_assets.ecommerce import lineage, transforms
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS, SOURCES
 from platform_assets.medallion import Check, Read, bronze_asset, gold_asset, references, silver_asset
@@ -15,12 +15,8 @@ else:
     checks = references("platform_assets.ecommerce.checks")
 
 
-def table(layer: str, name: str) -> TableRef:
-    return TableRef(layer, DOMAIN, name)
-
-
-BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
-SILVER = {s.name: table("silver", s.name) for s in SOURCES}
+BRONZE = tables("bronze", DOMAIN, [s.name for s in SOURCES])
+SILVER = tables("silver", DOMAIN, [s.name for s in SOURCES])
 
 
 bronze_assets = [bronze_asset(s) for s in SOURCES]

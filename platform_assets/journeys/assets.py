@@ -14,6 +14,8 @@ import pyarrow as pa
 from pydantic import Field
 
 from platform_assets.core.conventions import DOMAIN_TAG
+from platform_assets.core.execution import StepOutput
+from platform_assets.core.lake import Lake
 from platform_assets.journeys import attribution as scoring
 from platform_assets.journeys import lineage, transforms
 from platform_assets.journeys.extract import CONVERSIONS_SCHEMA, SESSIONS_SCHEMA, extract, write_back
@@ -32,14 +34,11 @@ from platform_assets.journeys.sources import (
     WRITEBACK_REPORT,
 )
 from platform_assets.medallion import (
-    DAILY,
-    SINGLE_RUN,
     Check,
     Read,
     Write,
-    column_lineage,
     docstring,
-    partition_days,
+    driver_asset,
     references,
     spark_asset,
     unique_key_check,
@@ -66,57 +65,44 @@ def _key(ref) -> dg.AssetKey:
 # ------------------------------------------------------------------------------------------------ bronze
 
 
-@dg.multi_asset(
-    name=f"bronze_{DOMAIN}_extract",
-    specs=[
-        dg.AssetSpec(
-            _key(BRONZE_SESSIONS),
-            description=(
-                "session_sources rows of the day (dt = event_date) with their session_costs row as `cost` (null: "
-                "no cost row), every value as text, plus `_source_file` (source table), `_row`, `_ingested_at` "
-                "(extraction time). Extracted per partition with bound parameters."
-            ),
-            group_name=DOMAIN,
-            kinds={"sql", "delta", "bronze"},
-            metadata={"table": BRONZE_SESSIONS.path, "layer": "bronze"},
-        ),
-        dg.AssetSpec(
-            _key(BRONZE_CONVERSIONS),
-            description="conversions rows of the day (dt = conv_date), as text, with the same lineage columns.",
-            group_name=DOMAIN,
-            kinds={"sql", "delta", "bronze"},
-            metadata={"table": BRONZE_CONVERSIONS.path, "layer": "bronze"},
-        ),
-    ],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
-    can_subset=False,
-    op_tags=TAGS,
-)
-def bronze_journeys_extract(
-    context: dg.AssetExecutionContext, lake: LakeResource, journeys_db: WarehouseResource
-) -> Iterator[dg.MaterializeResult]:
+def extract_step(
+    context: dg.AssetExecutionContext, days: list[str], lake: Lake, journeys_db: WarehouseResource
+) -> StepOutput:
     """Incremental extraction: the run's days only (`WHERE event_date IN (:days)`), each day replaced."""
-    days = partition_days(context) or []
     tables = extract(journeys_db.engine(), days)
     context.log.info(
         f"extracted {days[0]}..{days[-1]} from the {journeys_db.dialect} source" if days else "no days"
     )
-    target = lake.lake()
-    for ref, name, schema in (
-        (BRONZE_SESSIONS, "sessions", SESSIONS_SCHEMA),
-        (BRONZE_CONVERSIONS, "conversions", CONVERSIONS_SCHEMA),
-    ):
-        written = target.write_arrow(tables[name].cast(schema), ref, days, partitioned=True)
-        yield dg.MaterializeResult(
-            asset_key=_key(ref),
-            metadata={
-                "dagster/row_count": written.rows,
-                "delta_version": written.version,
-                "rows_by_dt": dg.MetadataValue.json(written.rows_by_dt),
-                "source_dialect": journeys_db.dialect,
-            },
-        )
+    source = {"source_dialect": journeys_db.dialect}
+    return StepOutput(
+        tables={
+            "sessions": tables["sessions"].cast(SESSIONS_SCHEMA),
+            "conversions": tables["conversions"].cast(CONVERSIONS_SCHEMA),
+        },
+        facts={"sessions": source, "conversions": source},
+    )
+
+
+bronze_journeys_extract = driver_asset(
+    name=f"bronze_{DOMAIN}_extract",
+    group=DOMAIN,
+    step=extract_step,
+    reads={},
+    writes={
+        "sessions": Write(
+            BRONZE_SESSIONS,
+            "session_sources rows of the day (dt = event_date) with their session_costs row as `cost` (null: "
+            "no cost row), every value as text, plus `_source_file` (source table), `_row`, `_ingested_at` "
+            "(extraction time). Extracted per partition with bound parameters.",
+        ),
+        "conversions": Write(
+            BRONZE_CONVERSIONS,
+            "conversions rows of the day (dt = conv_date), as text, with the same lineage columns.",
+        ),
+    },
+    resources=["journeys_db"],
+    kinds={"sql", "delta", "bronze"},
+)
 
 
 # ------------------------------------------------------------------------------------------------ silver
@@ -178,91 +164,22 @@ def model_params(config: AttributionConfig) -> dict:
     return {}
 
 
-@dg.multi_asset(
-    name=f"gold_{DOMAIN}_attribution_customer_journey",
-    specs=[
-        dg.AssetSpec(
-            _key(GOLD_ATTRIBUTION),
-            description=(
-                "Attribution credit per conversion and session (conv_id, session_id, ihc, model, dt = conversion "
-                "date); ihc sums to 1 per attributed conversion. Provider: the IHC API when IHC_API_KEY is set "
-                "(only unscored or changed journeys are sent), else the configured built-in model "
-                "(position_based by default). Scored on the driver: see platform_assets/journeys/attribution.py."
-            ),
-            group_name=DOMAIN,
-            deps=[_key(SILVER_JOURNEYS)],
-            kinds={"python", "delta", "gold"},
-            metadata={
-                "table": GOLD_ATTRIBUTION.path,
-                "layer": "gold",
-                **column_lineage(
-                    Write(GOLD_ATTRIBUTION, "", lineage=lineage.ATTRIBUTION_CUSTOMER_JOURNEY),
-                    {"journeys": Read(SILVER_JOURNEYS)},
-                ),
-                "dagster/column_schema": dg.TableSchema(
-                    columns=[
-                        dg.TableColumn("conv_id", "string", description="The attributed conversion."),
-                        dg.TableColumn("session_id", "string", description="A session of its journey."),
-                        dg.TableColumn(
-                            "ihc",
-                            "double",
-                            description="The session's share of the conversion (the IHC API's, or the "
-                            "built-in model's); the shares of a conversion sum to 1 (|error| <= 1e-6).",
-                        ),
-                        dg.TableColumn(
-                            "model",
-                            "string",
-                            description="Which model scored it (ihc_api or a built-in model).",
-                        ),
-                        dg.TableColumn(
-                            "dt", "string", description="Partition day (YYYY-MM-DD): the conversion date."
-                        ),
-                    ]
-                ),
-            },
-        ),
-        dg.AssetSpec(
-            _key(ATTRIBUTION_FAILURES),
-            description=(
-                "Conversions of the day the IHC API did not score (conv_id, error, attempts summed over runs); "
-                "the next run sends exactly these (and new or changed journeys) again."
-            ),
-            group_name=DOMAIN,
-            deps=[_key(SILVER_JOURNEYS)],
-            kinds={"python", "delta", "quarantine"},
-            metadata={"table": ATTRIBUTION_FAILURES.path, "layer": "quarantine"},
-        ),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            "credits_sum_to_one",
-            asset=_key(GOLD_ATTRIBUTION),
-            blocking=True,
-            description="Per conversion the credits sum to 1 (|error| <= 1e-6), each in [0, 1], one row per key.",
-        ),
-        dg.AssetCheckSpec(
-            "all_conversions_scored",
-            asset=_key(GOLD_ATTRIBUTION),
-            description="Every journey of the days is scored (WARN: the failures are retried by the next run).",
-        ),
-    ],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
-    can_subset=False,
-    op_tags=TAGS,
-)
-def gold_journeys_attribution(
-    context: dg.AssetExecutionContext, config: AttributionConfig, lake: LakeResource, ihc: IHCResource
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    days = partition_days(context) or []
-    store = lake.lake()
-    silver = store.read_arrow(SILVER_JOURNEYS, days) if days else pa.table({})
+def attribution_step(
+    context: dg.AssetExecutionContext,
+    days: list[str],
+    lake: Lake,
+    ihc: IHCResource,
+    config: AttributionConfig,
+) -> StepOutput:
+    """Score the journeys of the run's days: through the IHC API when IHC_API_KEY is set (only unscored or
+    changed journeys are sent), else with the configured built-in model."""
+    silver = lake.read_arrow(SILVER_JOURNEYS, days) if days else pa.table({})
     journeys = scoring.journeys_from_rows(silver.to_pylist())
     facts: dict = {"journeys": len(journeys)}
     failures: list[dict] = []
     if ihc.enabled:
-        kept, todo = _already_scored(store, days, journeys)
-        previous = _previous_attempts(store, days)
+        kept, todo = _already_scored(lake, days, journeys)
+        previous = _previous_attempts(lake, days)
         outcome = scoring.score_api(ihc.client(log=context.log.info), todo)
         rows = kept + outcome.rows
         failures = [
@@ -281,51 +198,83 @@ def gold_journeys_attribution(
             raise dg.Failure(f"unknown attribution model {config.model!r}; known: {', '.join(MODELS)}")
         fit, nulls = None, []
         if config.model in scoring.FIT_ON_ALL:
-            fit = scoring.journeys_from_rows(store.read_arrow(SILVER_JOURNEYS).to_pylist())
+            fit = scoring.journeys_from_rows(lake.read_arrow(SILVER_JOURNEYS).to_pylist())
             in_journeys = {s["session_id"] for sessions in fit.values() for s in sessions}
             nulls = (
-                scoring.null_paths(store.read_arrow(BRONZE_SESSIONS), in_journeys)
+                scoring.null_paths(lake.read_arrow(BRONZE_SESSIONS), in_journeys)
                 if config.model == "markov"
                 else []
             )
             facts |= {"fitted_on_journeys": len(fit), "non_converting_paths": len(nulls)}
         rows = scoring.score_builtin(journeys, config.model, model_params(config), fit, nulls)
         facts |= {"provider": "built-in", "model": config.model}
-    passed, audit = scoring.audit(rows)
-    yield dg.AssetCheckResult(
-        asset_key=_key(GOLD_ATTRIBUTION),
-        check_name="credits_sum_to_one",
-        passed=passed,
-        metadata={k: dg.MetadataValue.json(v) if isinstance(v, list) else v for k, v in audit.items()},
-    )
-    yield dg.AssetCheckResult(
-        asset_key=_key(GOLD_ATTRIBUTION),
-        check_name="all_conversions_scored",
-        passed=not failures,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"unscored_conversions": len(failures), "journeys": len(journeys)},
-    )
-    if not passed:
-        raise dg.Failure(
-            "blocking check credits_sum_to_one failed; no table of this step was written", metadata=facts
-        )
-    # Failures first (like every job's quarantine): if the step dies between the commits, no unscored
-    # conversion is forgotten (the next run re-sends what gold lacks anyway).
-    failed = store.write_arrow(
-        pa.Table.from_pylist(failures, scoring.FAILURES_SCHEMA), ATTRIBUTION_FAILURES, days, partitioned=True
-    )
-    gold = store.write_arrow(
-        pa.Table.from_pylist(rows, scoring.ATTRIBUTION_SCHEMA), GOLD_ATTRIBUTION, days, partitioned=True
-    )
     context.log.info(f"attribution: {facts}")
-    yield dg.MaterializeResult(
-        asset_key=_key(GOLD_ATTRIBUTION),
-        metadata={"dagster/row_count": gold.rows, "delta_version": gold.version, **facts},
+    return StepOutput(
+        tables={
+            "gold": pa.Table.from_pylist(rows, scoring.ATTRIBUTION_SCHEMA),
+            "failures": pa.Table.from_pylist(failures, scoring.FAILURES_SCHEMA),
+        },
+        facts={"gold": facts},
     )
-    yield dg.MaterializeResult(
-        asset_key=_key(ATTRIBUTION_FAILURES),
-        metadata={"dagster/row_count": failed.rows, "delta_version": failed.version},
-    )
+
+
+gold_journeys_attribution = driver_asset(
+    name=f"gold_{DOMAIN}_attribution_customer_journey",
+    group=DOMAIN,
+    step=attribution_step,
+    reads={"journeys": Read(SILVER_JOURNEYS)},
+    writes={
+        "gold": Write(
+            GOLD_ATTRIBUTION,
+            "Attribution credit per conversion and session (conv_id, session_id, ihc, model, dt = conversion "
+            "date); ihc sums to 1 per attributed conversion. Provider: the IHC API when IHC_API_KEY is set "
+            "(only unscored or changed journeys are sent), else the configured built-in model "
+            "(position_based by default). Scored on the driver: see platform_assets/journeys/attribution.py.",
+            lineage=lineage.ATTRIBUTION_CUSTOMER_JOURNEY,
+            columns=dg.TableSchema(
+                columns=[
+                    dg.TableColumn("conv_id", "string", description="The attributed conversion."),
+                    dg.TableColumn("session_id", "string", description="A session of its journey."),
+                    dg.TableColumn(
+                        "ihc",
+                        "double",
+                        description="The session's share of the conversion (the IHC API's, or the "
+                        "built-in model's); the shares of a conversion sum to 1 (|error| <= 1e-6).",
+                    ),
+                    dg.TableColumn(
+                        "model", "string", description="Which model scored it (ihc_api or a built-in model)."
+                    ),
+                    dg.TableColumn(
+                        "dt", "string", description="Partition day (YYYY-MM-DD): the conversion date."
+                    ),
+                ]
+            ),
+        ),
+        "failures": Write(
+            ATTRIBUTION_FAILURES,
+            "Conversions of the day the IHC API did not score (conv_id, error, attempts summed over runs); "
+            "the next run sends exactly these (and new or changed journeys) again.",
+        ),
+    },
+    checks=[
+        Check(
+            "credits_sum_to_one",
+            "gold",
+            scoring.credits_sum_to_one,
+            "Per conversion the credits sum to 1 (|error| <= 1e-6), each in [0, 1], one row per key.",
+            blocking=True,
+        ),
+        Check(
+            "all_conversions_scored",
+            "gold",
+            scoring.all_conversions_scored,
+            "Every journey of the days is scored (WARN: the failures are retried by the next run).",
+            severity="WARN",
+        ),
+    ],
+    resources=["ihc"],
+    config=AttributionConfig,
+)
 
 
 def _already_scored(store, days: list[str], journeys: dict[str, list[dict]]) -> tuple[list[dict], dict]:

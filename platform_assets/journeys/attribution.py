@@ -207,3 +207,14 @@ def audit(rows: list[dict]) -> tuple[bool, dict]:
         "duplicate_keys": duplicates,
         "credits_out_of_range": out_of_range,
     }
+
+
+def credits_sum_to_one(tables: dict[str, pa.Table], facts: dict) -> tuple[bool, dict]:
+    """Blocking check of the scored rows (`audit`)."""
+    return audit(tables["gold"].to_pylist())
+
+
+def all_conversions_scored(tables: dict[str, pa.Table], facts: dict) -> tuple[bool, dict]:
+    """WARN when conversions went unscored (the next run sends them again)."""
+    unscored = tables["failures"].num_rows
+    return unscored == 0, {"unscored_conversions": unscored, "journeys": facts["gold"]["journeys"]}

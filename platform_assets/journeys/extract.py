@@ -180,7 +180,7 @@ def write_back(engine, attribution: pa.Table, report: pa.Table) -> dict[str, int
         if att_rows:
             conn.execute(sa.insert(att), att_rows)
         gold_keys = {(r["channel_name"], r["date"]) for r in rep_rows}
-        held_keys = set(conn.execute(sa.select(rep.c.channel_name, rep.c.date).distinct()).tuples())
+        held_keys = {tuple(r) for r in conn.execute(sa.select(rep.c.channel_name, rep.c.date).distinct())}
         keys = [{"k_channel": c, "k_date": d} for c, d in sorted(gold_keys | held_keys, key=str)]
         if keys:
             conn.execute(

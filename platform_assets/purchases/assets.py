@@ -1,12 +1,10 @@
 """Assets of the purchases domain: bronze → silver (+ quarantine) → gold → warehouse."""
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from platform_assets.core.conventions import DOMAIN_TAG
-from platform_assets.core.lake import TableRef
-from platform_assets.domains import OWNERS
+from platform_assets.core.lake import TableRef, tables
 from platform_assets.medallion import (
     Read,
     Write,
@@ -18,10 +16,9 @@ from platform_assets.medallion import (
     spark_asset,
     unique_key_check,
 )
+from platform_assets.publishing import View, warehouse_asset
 from platform_assets.purchases import lineage, serving, transforms
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES, SOURCES
-from resources.lake import LakeResource
-from resources.warehouse import WarehouseResource
 
 if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
     from platform_assets.purchases import checks
@@ -29,15 +26,9 @@ else:
     checks = references("platform_assets.purchases.checks")
 
 
-def table(layer: str, name: str) -> TableRef:
-    return TableRef(layer, DOMAIN, name)
-
-
-BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
-SILVER = {s.name: table("silver", s.name) for s in SOURCES}
-GOLD_SUMMARY = table("gold", "customer_purchase_summary")
-WAREHOUSE_SUMMARY = dg.AssetKey(["warehouse", DOMAIN, serving.SUMMARY_TABLE])
-WAREHOUSE_TOP = dg.AssetKey(["warehouse", DOMAIN, serving.TOP_CUSTOMERS_VIEW])
+BRONZE = tables("bronze", DOMAIN, [s.name for s in SOURCES])
+SILVER = tables("silver", DOMAIN, [s.name for s in SOURCES])
+GOLD_SUMMARY = TableRef("gold", DOMAIN, "customer_purchase_summary")
 
 
 bronze_purchases, bronze_fx_rates = (bronze_asset(PURCHASES), bronze_asset(FX_RATES))
@@ -111,86 +102,27 @@ def serving_schema(columns: tuple[str, ...] | None = None) -> dg.TableSchema:
     return dg.TableSchema(columns=[by_name[n] for n in names])
 
 
-@dg.multi_asset(
-    name=f"warehouse_{DOMAIN}_customer_purchase_summary",
-    specs=[
-        dg.AssetSpec(
-            WAREHOUSE_SUMMARY,
-            description=(
-                "Warehouse table `customer_purchase_summary` (customer_id PRIMARY KEY, the gold columns, "
-                "updated_at = when the row last changed), kept equal to the gold summary by an upsert through "
-                "a staging table in one transaction (INSERT ... ON CONFLICT (customer_id) DO UPDATE)."
-            ),
-            group_name=DOMAIN,
-            deps=[dg.AssetKey(GOLD_SUMMARY.key)],
-            kinds={"sql", "warehouse"},
-            metadata={"dagster/column_schema": serving_schema()},
-            owners=[OWNERS[DOMAIN]],
-        ),
-        dg.AssetSpec(
-            WAREHOUSE_TOP,
-            description="Warehouse view `top_customers`: the 5 customers with the highest total_spent_aud.",
-            group_name=DOMAIN,
-            deps=[WAREHOUSE_SUMMARY],
-            kinds={"sql", "warehouse"},
-            metadata={"dagster/column_schema": serving_schema(TOP_COLUMNS)},
-            owners=[OWNERS[DOMAIN]],
-        ),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            "matches_gold",
-            asset=WAREHOUSE_SUMMARY,
-            description="The served table has the gold summary's customers and total_spent_aud.",
+warehouse_customer_purchase_summary = warehouse_asset(
+    GOLD_SUMMARY,
+    table=serving.SUMMARY_TABLE,
+    publish=serving.publish_summary,
+    description=(
+        "Warehouse table `customer_purchase_summary` (customer_id PRIMARY KEY, the gold columns, "
+        "updated_at = when the row last changed), kept equal to the gold summary by an upsert through "
+        "a staging table in one transaction (INSERT ... ON CONFLICT (customer_id) DO UPDATE)."
+    ),
+    schema=serving_schema(),
+    total="total_spent_aud",
+    views=[
+        View(
+            serving.TOP_CUSTOMERS_VIEW,
+            "Warehouse view `top_customers`: the 5 customers with the highest total_spent_aud.",
+            serving_schema(TOP_COLUMNS),
+            listed="customer_id",
+            order_by="customer_rank",
         )
     ],
-    can_subset=False,
-    op_tags={DOMAIN_TAG: DOMAIN},
 )
-def warehouse_customer_purchase_summary(
-    context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    summary = lake.lake().read_arrow(GOLD_SUMMARY)
-    counts = serving.publish_summary(warehouse, summary)
-    context.log.info(f"published {serving.SUMMARY_TABLE} to the {warehouse.dialect} warehouse: {counts}")
-    served = warehouse.read(
-        f"SELECT COUNT(*) AS n, SUM(total_spent_aud) AS total FROM {serving.SUMMARY_TABLE}"
-    )[0]
-    import pyarrow.compute as pc
-
-    gold_total = pc.sum(summary.column("total_spent_aud")).as_py() if summary.num_rows else None
-    same = served["n"] == summary.num_rows and (
-        (served["total"] is None and gold_total is None)
-        or (
-            served["total"] is not None
-            and gold_total is not None
-            and round(float(served["total"]) - float(gold_total), 2) == 0
-        )
-    )
-    yield dg.AssetCheckResult(
-        asset_key=WAREHOUSE_SUMMARY,
-        check_name="matches_gold",
-        passed=bool(same),
-        metadata={"served_rows": served["n"], "gold_rows": summary.num_rows},
-    )
-    top = warehouse.read(f"SELECT customer_id FROM {serving.TOP_CUSTOMERS_VIEW} ORDER BY customer_rank")
-    yield dg.MaterializeResult(
-        asset_key=WAREHOUSE_SUMMARY,
-        metadata={
-            "dagster/row_count": summary.num_rows,
-            "warehouse_dialect": warehouse.dialect,
-            "table": serving.SUMMARY_TABLE,
-            **{f"rows_{k}": v for k, v in counts.items()},
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key=WAREHOUSE_TOP,
-        metadata={
-            "dagster/row_count": len(top),
-            "view": serving.TOP_CUSTOMERS_VIEW,
-            "customer_ids": dg.MetadataValue.json([r["customer_id"] for r in top]),
-        },
-    )
 
 
 assets = [

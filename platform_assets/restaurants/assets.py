@@ -1,13 +1,12 @@
 """Assets of the restaurants domain: bronze (card numbers tokenised) → silver (+ quarantine) → the gold
 marts → one warehouse table per mart."""
 
-from typing import TYPE_CHECKING, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from platform_assets.core.conventions import DOMAIN_TAG
-from platform_assets.core.lake import TableRef
-from platform_assets.domains import OWNERS
+from platform_assets.core.lake import tables
 from platform_assets.medallion import (
     Check,
     Read,
@@ -20,11 +19,10 @@ from platform_assets.medallion import (
     spark_asset,
     unique_key_check,
 )
+from platform_assets.publishing import warehouse_asset
 from platform_assets.restaurants import lineage, marts, serving, transforms
 from platform_assets.restaurants.marts import MARTS
 from platform_assets.restaurants.sources import DATE_DIM, DOMAIN, ORDER_ITEM_OPTIONS, ORDER_ITEMS, SOURCES
-from resources.lake import LakeResource
-from resources.warehouse import WarehouseResource
 
 if TYPE_CHECKING:  # go-to-definition; at run time the contracts are named, not imported (see references)
     from platform_assets.restaurants import checks
@@ -32,13 +30,9 @@ else:
     checks = references("platform_assets.restaurants.checks")
 
 
-def table(layer: str, name: str) -> TableRef:
-    return TableRef(layer, DOMAIN, name)
-
-
-BRONZE = {s.name: table("bronze", s.name) for s in SOURCES}
-SILVER = {n: table("silver", n) for n in ("order_lines", "orders", "dim_date")}
-GOLD = {m: table("gold", m) for m in MARTS}
+BRONZE = tables("bronze", DOMAIN, [s.name for s in SOURCES])
+SILVER = tables("silver", DOMAIN, ["order_lines", "orders", "dim_date"])
+GOLD = tables("gold", DOMAIN, MARTS)
 
 bronze_order_items, bronze_order_item_options, bronze_date_dim = (bronze_asset(s) for s in SOURCES)
 
@@ -175,48 +169,20 @@ gold_marts = [
 ]
 
 
-def warehouse_asset(mart: str) -> dg.AssetsDefinition:
+def warehouse_mart(mart: str) -> dg.AssetsDefinition:
     """The mart's warehouse table, replaced in one transaction from the gold Delta table."""
-    key = dg.AssetKey(["warehouse", DOMAIN, mart])
     name = serving.warehouse_table(mart)
-
-    @dg.asset(
-        key=key,
-        name=None,
+    return warehouse_asset(
+        GOLD[mart],
+        table=name,
+        publish=partial(serving.publish_mart, mart=mart),
         description=f"Warehouse table `{name}`: gold `{GOLD[mart].path}` as it is, replaced in one transaction.",
-        group_name=DOMAIN,
-        deps=[dg.AssetKey(GOLD[mart].key)],
-        kinds={"sql", "warehouse"},
         # The served table is the gold mart as it is: the same columns, described by the same contract.
-        metadata=contract_metadata(MART_CODE[mart][1]),
-        owners=[OWNERS[DOMAIN]],
-        check_specs=[
-            dg.AssetCheckSpec("matches_gold", asset=key, description="The served table has the gold rows.")
-        ],
-        op_tags={DOMAIN_TAG: DOMAIN},
+        schema=contract_metadata(MART_CODE[mart][1])["dagster/column_schema"],
     )
-    def _publish(
-        context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
-    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        data = lake.lake().read_arrow(GOLD[mart])
-        rows = serving.publish_mart(warehouse, mart, data)
-        served = warehouse.read(f"SELECT COUNT(*) AS n FROM {name}")[0]["n"]
-        context.log.info(f"published {name} to the {warehouse.dialect} warehouse: {rows} rows")
-        yield dg.AssetCheckResult(
-            asset_key=key,
-            check_name="matches_gold",
-            passed=served == data.num_rows,
-            metadata={"served_rows": served, "gold_rows": data.num_rows},
-        )
-        yield dg.MaterializeResult(
-            asset_key=key,
-            metadata={"dagster/row_count": rows, "table": name, "warehouse_dialect": warehouse.dialect},
-        )
-
-    return _publish
 
 
-warehouse_marts = [warehouse_asset(m) for m in MARTS]
+warehouse_marts = [warehouse_mart(m) for m in MARTS]
 
 assets = [
     bronze_order_items,

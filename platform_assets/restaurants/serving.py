@@ -17,6 +17,6 @@ def warehouse_table(mart: str) -> str:
     return f"{PREFIX}{mart}"
 
 
-def publish_mart(warehouse: WarehouseResource, mart: str, data: pa.Table) -> int:
+def publish_mart(warehouse: WarehouseResource, data: pa.Table, *, mart: str) -> dict[str, int]:
     """Replace `restaurants_<mart>` with the mart's rows; readers see the old or the new table."""
-    return warehouse.replace_table(warehouse_table(mart), data)
+    return {"written": warehouse.replace_table(warehouse_table(mart), data)}

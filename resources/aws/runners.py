@@ -30,6 +30,7 @@ from dagster_aws.pipes import (
 from platform_assets.core.entrypoint import SPEC_EXTRA, SSE_KMS_PARAM
 from platform_assets.core.execution import JobSpec
 from platform_assets.core.storage import enforce_sse_kms
+from resources.spark import EngineRun
 
 if TYPE_CHECKING:  # pragma: no cover
     from resources.spark import AwsEngine
@@ -448,7 +449,7 @@ class EMRStepClient:
 
 
 # ---- the runner's entry -----------------------------------------------------------------------------------
-def run_on_aws(runner: "AwsEngine", context: dg.AssetExecutionContext, spec: JobSpec) -> list:
+def run_on_aws(runner: "AwsEngine", context: dg.AssetExecutionContext, spec: JobSpec) -> "EngineRun":
     """Launch `spec` in the runner's AWS mode; return what the entrypoint reported through Pipes."""
     if not runner.artifacts_uri:
         raise dg.Failure(
@@ -519,4 +520,4 @@ def run_on_aws(runner: "AwsEngine", context: dg.AssetExecutionContext, spec: Job
             metadata={"service": client.outcome.service, "run_id": client.outcome.run_id or ""},
         )
     context.log.info(f"{client.outcome.describe()}")
-    return list(invocation.get_results())
+    return EngineRun.of_pipes(invocation)
