@@ -180,6 +180,9 @@ class TransformContext:
     scratch: str | None = None
     # What a transform observed for the job's checks (e.g. the columns a delivery added), by check name.
     notes: dict[str, Any] = field(default_factory=dict)
+    # The job's declared input and output tables by name (`<layer>/<domain>/<name>`): what an incremental
+    # transform reads the versions and commit metadata of (its own output's watermark, say).
+    tables: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def landing(self) -> "ObjectStore":
@@ -221,7 +224,13 @@ def _execute(
 ) -> JobResult:
     from pyspark.sql import functions as F
 
-    ctx = TransformContext(spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url, scratch)
+    declared = {
+        **{n: i.table for n, i in spec.inputs.items()},
+        **{n: o.table for n, o in spec.outputs.items()},
+    }
+    ctx = TransformContext(
+        spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url, scratch, tables=declared
+    )
     inputs = {name: lake.read(spark, i.table, i.dts) for name, i in spec.inputs.items()}
     transform = load_object(spec.transform)
     returned: dict[str, Any] = transform(inputs, ctx)

@@ -234,10 +234,18 @@ def arrow_to_spark(spark: "SparkSession", data: "pa.Table", scratch: str | None 
     return spark.createDataFrame(data.to_pandas(), schema=schema)
 
 
+# A spark-submit JVM lives for one step over small data: the client compiler and the serial collector
+# spend less CPU starting it than C2 and G1 win back (measured: a small job 12.1 s -> 8.8 s). The
+# in-process session lives for a whole run, where C2 pays off, so it keeps the JVM's defaults.
+STEP_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
 def submit_conf_args(conf: dict[str, str] | None = None) -> list[str]:
     """`--conf k=v` arguments for spark-submit with the same settings as the in-process session."""
     args: list[str] = []
     for key, value in {**SESSION_CONF, **LOCAL_CONF, **(conf or {})}.items():
+        if key == "spark.driver.extraJavaOptions":
+            value = f"{STEP_JVM_OPTIONS} {value}"
         if key == "spark.driver.memory":
             args += ["--driver-memory", value]
         else:

@@ -71,7 +71,6 @@ customer_purchase_summary = spark_asset(
     },
     checks=[unique_key_check("gold", ["customer_id"], "One row per customer_id.")],
     partitioned=False,
-    params={"silver": SILVER["purchases"].path, "gold": GOLD_SUMMARY.path},
     kinds={"spark", "delta", "gold"},
 )
 

@@ -14,7 +14,7 @@ changing email, a malformed line.
 
 The summary returns what a correct pipeline holds (`expected`): silver and quarantine row counts and the
 whole customer summary, computed here independently of Spark. Deterministic: one `random.Random(seed)`,
-same arguments, same bytes and mtimes. No Dagster or Spark import.
+same arguments, same bytes and mtimes (`Summary` says what it returns). No Dagster or Spark import.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from platform_assets.core.samplefiles import write_csv
 from platform_assets.purchases.rules import FX_RULES, PURCHASE_RULES
@@ -177,6 +177,81 @@ def _rate_text(currency: str, rate: float) -> str:
     return f"{rate:.6f}" if currency == "JPY" else f"{rate:.4f}"
 
 
+class DefectFiles(TypedDict):
+    """Landing keys of the delivery-level defects."""
+
+    resent_same_day: list[str]  # a day re-delivered in its own folder (`..._resent.csv`)
+    resent_later_day: list[str]  # a day re-delivered again in a later folder
+    fx_correction: list[str]  # a later `fx_rates_correction.csv` of one day
+    malformed: list[str]  # files with a line of the wrong width
+    bom_crlf: list[str]  # files written with a BOM and CRLF line ends
+
+
+class CustomerTruth(TypedDict):
+    full_name: str
+    email: str
+    purchases: int
+    total_spent_aud: str  # decimal text
+    first_purchase_date: str
+    last_purchase_date: str
+
+
+class Expected(TypedDict):
+    """What a correct pipeline holds, computed here independently of Spark."""
+
+    bronze_purchases: int
+    silver_purchases: int
+    quarantine_purchases: int
+    silver_fx_rates: int
+    quarantine_fx_rates: int
+    fx_valid_rows: int
+    purchases: int  # distinct purchase_ids
+    customers: int
+    total_spent_aud: str  # decimal text
+    summary: dict[str, CustomerTruth]  # by customer_id (text)
+
+
+class Summary(TypedDict):
+    """What `generate` wrote and what a correct pipeline makes of it."""
+
+    domain: str
+    start: str
+    end: str
+    days: int
+    seed: int
+    scale: float
+    files: list[str]  # landing keys, sorted
+    files_written: int
+    rows: dict[str, int]  # data rows as delivered, by source
+    bad_rows: dict[str, int]  # purchases rows breaking each rule
+    fx_bad_rows: dict[str, int]  # fx rows breaking each rule
+    duplicates: int
+    updates: int
+    moved_purchases: int
+    email_changes: int
+    malformed_rows: int
+    defect_files: DefectFiles
+    expected: Expected
+
+
+@dataclass
+class _FxRates:
+    files: list[_File]
+    bad: dict[str, int]
+    # (currency, date) -> (delivery order, rate) of the delivered row that wins
+    truth: dict[tuple[str, date], tuple[tuple, Decimal]]
+    days_by_currency: dict[str, list[date]]
+    first_rate: date
+
+
+@dataclass
+class _Purchases:
+    files: list[_File]
+    planned: int
+    updates: int
+    moved: int
+
+
 def generate(
     out: Path,
     start: date,
@@ -186,37 +261,68 @@ def generate(
     scale: float = 1.0,
     customers: int | None = None,
     defects: bool = True,
-) -> dict:
+) -> Summary:
     """Write purchases landing files for ingestion dates start .. start+days-1 under `out/purchases/`.
 
     `customers` overrides the customer count (default 300 x scale); `defects=False` writes clean data
-    only (the bench's large history). Summary keys: domain, start, end, days, seed, scale, files (sorted
-    keys), files_written, rows {purchases, fx_rates} (data rows as delivered), bad_rows {rule: rows},
-    fx_bad_rows {rule: rows}, duplicates, updates, moved_purchases, email_changes, malformed_rows,
-    defect_files {resent_same_day, resent_later_day, fx_correction, malformed, bom_crlf},
-    expected {bronze_purchases, silver_purchases, quarantine_purchases, silver_fx_rates,
-    quarantine_fx_rates, purchases (distinct purchase_ids counted), customers, total_spent_aud (text),
-    summary {customer_id: {full_name, email, purchases, total_spent_aud (text), first_purchase_date,
-    last_purchase_date}}}.
-    """
+    only (the bench's large history)."""
     if days < 1:
         raise ValueError("days must be >= 1")
     if not scale > 0:
         raise ValueError("scale must be > 0")
     out = Path(out)
+    # One random stream, drawn in this order (customers, rates, purchases, delivery defects): same seed,
+    # same bytes.
     rng = random.Random(seed)
     dates = [start + timedelta(days=i) for i in range(days)]
+    count = customers if customers is not None else max(40, round(_BASE_CUSTOMERS * scale))
+    pool, cum = _customers(rng, count, dates, defects)
+    fx = _fx_rates(rng, start, dates, defects)
+    purchases = _purchases(rng, dates, pool, cum, fx.first_rate, scale, defects)
+    resent_same, resent_later = (
+        _delivery_defects(rng, purchases.files, dates, purchases.planned) if defects else ([], [])
+    )
+    written, rows_written, bom_keys = _write(out, fx.files, purchases.files)
+    return {
+        "domain": DOMAIN,
+        "start": start.isoformat(),
+        "end": dates[-1].isoformat(),
+        "days": days,
+        "seed": seed,
+        "scale": scale,
+        "files": sorted(written),
+        "files_written": len(written),
+        "rows": rows_written,
+        "bad_rows": _rule_counts(purchases.files, PURCHASE_RULES),
+        "fx_bad_rows": fx.bad,
+        "duplicates": sum(1 for f in purchases.files for r in f.rows if r.tag == "duplicate"),
+        "updates": purchases.updates,
+        "moved_purchases": purchases.moved,
+        "email_changes": sum(1 for c in pool if c.email_change is not None),
+        "malformed_rows": sum(1 for f in purchases.files for r in f.rows if r.tag == "malformed"),
+        "defect_files": {
+            "resent_same_day": resent_same,
+            "resent_later_day": resent_later,
+            "fx_correction": [f.key for f in fx.files if f.key.endswith("_correction.csv")],
+            "malformed": sorted({f.key for f in purchases.files for r in f.rows if r.tag == "malformed"}),
+            "bom_crlf": bom_keys,
+        },
+        "expected": _expected(fx, purchases.files),
+    }
 
-    # ------------------------------------------------------------------ customers
-    n_customers = customers if customers is not None else max(40, round(_BASE_CUSTOMERS * scale))
-    ids = rng.sample(range(100, 100 + max(10 * n_customers, 1000)), n_customers)
+
+def _customers(
+    rng: random.Random, count: int, dates: list[date], defects: bool
+) -> tuple[list[_Customer], list[float]]:
+    """The customers and their cumulative purchase weights (the first tenth buy five times as often)."""
+    ids = rng.sample(range(100, 100 + max(10 * count, 1000)), count)
     pool: list[_Customer] = []
     codes, weights = list(CURRENCIES), list(CURRENCIES.values())
-    for i, cid in enumerate(sorted(ids)):
+    for cid in sorted(ids):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         email = f"{first.lower()}.{last.lower()}{cid}@example.com"
         c = _Customer(cid, first, last, email, rng.choices(codes, weights)[0])
-        if defects and rng.random() < _RATE_EMAIL_CHANGE and days >= 2:
+        if defects and rng.random() < _RATE_EMAIL_CHANGE and len(dates) >= 2:
             c.new_email = f"{first[0].lower()}{last.lower()}.{cid}@example.net"
             c.email_change = rng.choice(dates[1:])
         pool.append(c)
@@ -226,11 +332,14 @@ def generate(
     for i in range(len(pool)):
         acc += 5.0 if i < heavy else 1.0
         cum.append(acc)
+    return pool, cum
 
-    # ------------------------------------------------------------------ fx rates (weekdays only)
-    fx_files: list[_File] = []
-    truth_rates: dict[tuple[str, date], tuple[tuple, Decimal]] = {}  # (currency, date) -> (order, rate)
-    fx_bad: dict[str, int] = {r: 0 for r in FX_RULES}
+
+def _fx_rates(rng: random.Random, start: date, dates: list[date], defects: bool) -> _FxRates:
+    """fx_rates files (weekdays only; the first with 45 days of history), a correction of one day, two
+    rows breaking a rule, and the rate each (currency, date) ends with."""
+    files: list[_File] = []
+    bad: dict[str, int] = {r: 0 for r in FX_RULES}
     level = dict(BASE_RATES)
     history = [start - timedelta(days=k) for k in range(FX_HISTORY_DAYS, 0, -1)]
     correction_day = rng.choice([d for d in dates if d.weekday() < 5] or dates) if defects else None
@@ -257,13 +366,13 @@ def generate(
                 rng.randint(0, len(rows)), _Row([d.isoformat(), "USD", "-1.5"], "aud_per_unit_positive")
             )
             rows.insert(rng.randint(0, len(rows)), _Row([d.isoformat(), "US$", "1.5"], "currency_is_code"))
-        fx_files.append(
+        files.append(
             _File(f"{DOMAIN}/{FX_RATES.name}/{d.isoformat()}/fx_rates.csv", d, _at(d, 6 + rng.random()), rows)
         )
         if d == correction_day:
             cur = rng.choice(list(BASE_RATES))
             fixed = _rate_text(cur, level[cur] * 1.01)
-            fx_files.append(
+            files.append(
                 _File(
                     f"{DOMAIN}/{FX_RATES.name}/{d.isoformat()}/fx_rates_correction.csv",
                     d,
@@ -271,23 +380,36 @@ def generate(
                     [_Row([d.isoformat(), cur, fixed], truth={"currency": cur, "date": d, "rate": fixed})],
                 )
             )
-    for f in fx_files:
+    truth: dict[tuple[str, date], tuple[tuple, Decimal]] = {}
+    for f in files:
         for i, r in enumerate(f.rows, start=2):
-            if r.tag in fx_bad:
-                fx_bad[r.tag] += 1
+            if r.tag in bad:
+                bad[r.tag] += 1
             elif r.truth:
                 order = (f.dt, f.modified, f.key, i)
                 k = (r.truth["currency"], r.truth["date"])
-                if k not in truth_rates or truth_rates[k][0] < order:
-                    truth_rates[k] = (order, Decimal(r.truth["rate"]))
-    rate_days_by_currency: dict[str, list[date]] = {}
-    for cur, rd in truth_rates:
-        rate_days_by_currency.setdefault(cur, []).append(rd)
-    for v in rate_days_by_currency.values():
+                if k not in truth or truth[k][0] < order:
+                    truth[k] = (order, Decimal(r.truth["rate"]))
+    days_by_currency: dict[str, list[date]] = {}
+    for cur, rd in truth:
+        days_by_currency.setdefault(cur, []).append(rd)
+    for v in days_by_currency.values():
         v.sort()
-    first_rate = min((rd for (_, rd) in truth_rates), default=start)
+    first_rate = min((rd for (_, rd) in truth), default=start)
+    return _FxRates(files, bad, truth, days_by_currency, first_rate)
 
-    # ------------------------------------------------------------------ purchases per ingestion date
+
+def _purchases(
+    rng: random.Random,
+    dates: list[date],
+    pool: list[_Customer],
+    cum: list[float],
+    first_rate: date,
+    scale: float,
+    defects: bool,
+) -> _Purchases:
+    """One purchases file per ingestion date: new purchases (purchase dates D-5..D), corrections of
+    purchases delivered earlier (one moved to another customer), and rows breaking exactly one rule."""
     planned = {
         d: max(
             1, round(_BASE_PURCHASES * scale * rng.uniform(0.85, 1.15) * (1.2 if d.weekday() >= 5 else 1.0))
@@ -306,7 +428,7 @@ def generate(
             rule_days[rule] = spread
     next_pid = 500000
     delivered: list[tuple[date, int, _Customer, date, Decimal, str]] = []  # for updates
-    purchase_files: list[_File] = []
+    files: list[_File] = []
     updates = moved = 0
 
     def valid_values(c: _Customer, pid: int, pdate: date, amount: Decimal, currency: str, dt: date) -> _Row:
@@ -382,44 +504,10 @@ def generate(
                 r = valid_values(c, pid, d, amount_for(c.currency), c.currency, d)
                 v = r.values
                 v[1], v[3], v[7] = c.first, c.email_on(d), c.currency  # no cosmetic noise on bad rows
-                if rule == "customer_id_not_null":
-                    v[0] = ""
-                elif rule == "customer_id_is_integer":
-                    v[0] = f"C{c.customer_id}"
-                elif rule == "customer_id_positive":
-                    v[0] = f"-{c.customer_id}"
-                elif rule == "purchase_id_not_null":
-                    v[4] = ""
-                elif rule == "purchase_id_is_integer":
-                    v[4] = f"P{pid}"
-                elif rule == "purchase_id_positive":
-                    v[4] = "0"
-                elif rule == "purchase_date_not_null":
-                    v[5] = ""
-                elif rule == "purchase_date_is_date":
-                    v[5] = d.strftime("%d/%m/%Y")
-                elif rule == "purchase_date_not_future":
-                    v[5] = (d + timedelta(days=rng.randint(1, 30))).isoformat()
-                elif rule == "amount_not_null":
-                    v[6] = ""
-                elif rule == "amount_is_number":
-                    v[6] = v[6].replace(".", ",") if "." in v[6] else f"{v[6]} AUD"
-                elif rule == "amount_positive":
-                    v[6] = rng.choice(["0", "-15.00", "-1"])
-                elif rule == "email_not_null":
-                    v[3] = ""
-                elif rule == "email_valid":
-                    v[3] = c.email_on(d).replace("@", ".")
-                elif rule == "currency_not_null":
-                    v[7] = ""
-                elif rule == "currency_known":
-                    v[7] = "BTC"
-                elif rule == "fx_rate_available":
-                    v[7] = "USD"
-                    v[5] = (first_rate - timedelta(days=rng.randint(1, 60))).isoformat()
+                _break(rule, v, c, d, pid, rng, first_rate)
                 r.tag, r.truth = rule, {}
                 rows.insert(rng.randint(0, len(rows)), r)
-        purchase_files.append(
+        files.append(
             _File(
                 f"{DOMAIN}/{PURCHASES.name}/{d.isoformat()}/purchases_{d.isoformat()}.csv",
                 d,
@@ -428,51 +516,102 @@ def generate(
                 bom_crlf=defects and rng.random() < _P_BOM_CRLF,
             )
         )
+    return _Purchases(files, total_planned, updates, moved)
 
-    # ------------------------------------------------------------------ delivery-level defects
+
+def _break(
+    rule: str, v: list[Any], c: _Customer, d: date, pid: int, rng: random.Random, first_rate: date
+) -> None:
+    """Make the values `v` of a valid row break exactly `rule`."""
+    if rule == "customer_id_not_null":
+        v[0] = ""
+    elif rule == "customer_id_is_integer":
+        v[0] = f"C{c.customer_id}"
+    elif rule == "customer_id_positive":
+        v[0] = f"-{c.customer_id}"
+    elif rule == "purchase_id_not_null":
+        v[4] = ""
+    elif rule == "purchase_id_is_integer":
+        v[4] = f"P{pid}"
+    elif rule == "purchase_id_positive":
+        v[4] = "0"
+    elif rule == "purchase_date_not_null":
+        v[5] = ""
+    elif rule == "purchase_date_is_date":
+        v[5] = d.strftime("%d/%m/%Y")
+    elif rule == "purchase_date_not_future":
+        v[5] = (d + timedelta(days=rng.randint(1, 30))).isoformat()
+    elif rule == "amount_not_null":
+        v[6] = ""
+    elif rule == "amount_is_number":
+        v[6] = v[6].replace(".", ",") if "." in v[6] else f"{v[6]} AUD"
+    elif rule == "amount_positive":
+        v[6] = rng.choice(["0", "-15.00", "-1"])
+    elif rule == "email_not_null":
+        v[3] = ""
+    elif rule == "email_valid":
+        v[3] = c.email_on(d).replace("@", ".")
+    elif rule == "currency_not_null":
+        v[7] = ""
+    elif rule == "currency_known":
+        v[7] = "BTC"
+    elif rule == "fx_rate_available":
+        v[7] = "USD"
+        v[5] = (first_rate - timedelta(days=rng.randint(1, 60))).isoformat()
+
+
+def _delivery_defects(
+    rng: random.Random, files: list[_File], dates: list[date], planned: int
+) -> tuple[list[str], list[str]]:
+    """Exact duplicate rows, a malformed line, a day re-delivered in its own folder and one again on a
+    later date; returns the keys of the two re-deliveries."""
     resent_same: list[str] = []
     resent_later: list[str] = []
-    if defects:
-        candidates = [(f, i) for f in purchase_files for i, r in enumerate(f.rows) if r.tag == ""]
-        for f, i in sorted(
-            rng.sample(candidates, min(len(candidates), max(1, round(_RATE_DUPLICATE * total_planned)))),
-            key=lambda x: (x[0].key, -x[1]),
-        ):
-            original = f.rows[i]
-            f.rows.insert(i + 1, _Row(list(original.values), "duplicate", dict(original.truth)))
-        victim = purchase_files[rng.randrange(len(purchase_files))]
-        clean = [i for i, r in enumerate(victim.rows) if r.tag == ""]
-        if clean:
-            i = rng.choice(clean)
-            victim.rows.insert(i + 1, _Row(victim.rows[i].values + ["extra"], "malformed"))
-        if len(purchase_files) >= 2:
-            f = purchase_files[rng.randrange(1, len(purchase_files))]
-            copy = _File(
-                f.key.replace(".csv", "_resent.csv"),
-                f.dt,
-                f.modified + timedelta(hours=2),
-                [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows],
-                f.bom_crlf,
-            )
-            purchase_files.append(copy)
-            resent_same.append(copy.key)
-        if len(purchase_files) >= 3:
-            f = purchase_files[0]
-            later = min(f.dt + timedelta(days=2), dates[-1])
-            folder = f"{DOMAIN}/{PURCHASES.name}/{later.isoformat()}/{f.key.rsplit('/', 1)[1]}"
-            if later != f.dt:
-                purchase_files.append(
-                    _File(
-                        folder,
-                        later,
-                        _at(later, 23.5),
-                        [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows],
-                        f.bom_crlf,
-                    )
+    candidates = [(f, i) for f in files for i, r in enumerate(f.rows) if r.tag == ""]
+    for f, i in sorted(
+        rng.sample(candidates, min(len(candidates), max(1, round(_RATE_DUPLICATE * planned)))),
+        key=lambda x: (x[0].key, -x[1]),
+    ):
+        original = f.rows[i]
+        f.rows.insert(i + 1, _Row(list(original.values), "duplicate", dict(original.truth)))
+    victim = files[rng.randrange(len(files))]
+    clean = [i for i, r in enumerate(victim.rows) if r.tag == ""]
+    if clean:
+        i = rng.choice(clean)
+        victim.rows.insert(i + 1, _Row(victim.rows[i].values + ["extra"], "malformed"))
+    if len(files) >= 2:
+        f = files[rng.randrange(1, len(files))]
+        copy = _File(
+            f.key.replace(".csv", "_resent.csv"),
+            f.dt,
+            f.modified + timedelta(hours=2),
+            [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows],
+            f.bom_crlf,
+        )
+        files.append(copy)
+        resent_same.append(copy.key)
+    if len(files) >= 3:
+        f = files[0]
+        later = min(f.dt + timedelta(days=2), dates[-1])
+        folder = f"{DOMAIN}/{PURCHASES.name}/{later.isoformat()}/{f.key.rsplit('/', 1)[1]}"
+        if later != f.dt:
+            files.append(
+                _File(
+                    folder,
+                    later,
+                    _at(later, 23.5),
+                    [_Row(list(r.values), r.tag, dict(r.truth)) for r in f.rows],
+                    f.bom_crlf,
                 )
-                resent_later.append(folder)
+            )
+            resent_later.append(folder)
+    return resent_same, resent_later
 
-    # ------------------------------------------------------------------ write
+
+def _write(
+    out: Path, fx_files: list[_File], purchase_files: list[_File]
+) -> tuple[list[str], dict[str, int], list[str]]:
+    """Write every file; the keys written, data rows by source, and the keys written with BOM + CRLF."""
     written: list[str] = []
     rows_written = {PURCHASES.name: 0, FX_RATES.name: 0}
     bom_keys: list[str] = []
@@ -490,12 +629,23 @@ def generate(
         rows_written[source.name] += len(f.rows)
         if f.bom_crlf:
             bom_keys.append(f.key)
+    return written, rows_written, bom_keys
 
-    # ------------------------------------------------------------------ what a correct pipeline holds
+
+def _rule_counts(files: list[_File], rules: Any) -> dict[str, int]:
+    """Delivered rows per broken rule (physical: a re-delivered file repeats its bad rows)."""
+    counts = {r: 0 for r in rules}
+    for f in files:
+        for r in f.rows:
+            if r.tag in counts:
+                counts[r.tag] += 1
+    return counts
+
+
+def _expected(fx: _FxRates, purchase_files: list[_File]) -> Expected:
+    """Silver and quarantine row counts and the whole customer summary a correct pipeline holds."""
     # Physical counts (a re-delivered file repeats its duplicates and malformed lines).
-    duplicates = sum(1 for f in purchase_files for r in f.rows if r.tag == "duplicate")
-    malformed = sum(1 for f in purchase_files for r in f.rows if r.tag == "malformed")
-    bad_rows = {r: 0 for r in PURCHASE_RULES}
+    bad_rows = set(PURCHASE_RULES)
     winners_per_day: dict[tuple[int, date], tuple] = {}
     latest: dict[int, tuple[tuple, dict]] = {}
     bronze = 0
@@ -505,7 +655,6 @@ def generate(
                 continue
             bronze += 1
             if r.tag in bad_rows:
-                bad_rows[r.tag] += 1
                 continue
             order = (f.dt, f.modified, f.key, line)
             t = r.truth
@@ -516,8 +665,8 @@ def generate(
     def to_aud(t: dict) -> Decimal:
         if t["currency"] == "AUD":
             return t["amount"].quantize(CENT, ROUND_HALF_UP)
-        days_ = [rd for rd in rate_days_by_currency.get(t["currency"], []) if rd <= t["purchase_date"]]
-        rate = truth_rates[(t["currency"], days_[-1])][1].quantize(RATE_QUANTUM)
+        days_ = [rd for rd in fx.days_by_currency.get(t["currency"], []) if rd <= t["purchase_date"]]
+        rate = fx.truth[(t["currency"], days_[-1])][1].quantize(RATE_QUANTUM)
         return (t["amount"] * rate).quantize(CENT, ROUND_HALF_UP)
 
     summary: dict[int, dict] = {}
@@ -535,7 +684,7 @@ def generate(
         rank = (t["purchase_date"], order, pid)
         if cid not in newest or newest[cid][0] < rank:
             newest[cid] = (rank, t)
-    expected_summary = {
+    expected_summary: dict[int, CustomerTruth] = {
         cid: {
             "full_name": f"{newest[cid][1]['first']} {newest[cid][1]['last']}",
             "email": newest[cid][1]["email"],
@@ -546,45 +695,20 @@ def generate(
         }
         for cid, s in sorted(summary.items())
     }
-    fx_valid = sum(1 for f in fx_files for r in f.rows if r.tag not in fx_bad)
-    fx_rows = sum(len(f.rows) for f in fx_files)
-    silver_fx = len(truth_rates) + 1  # + the AUD row
+    fx_valid = sum(1 for f in fx.files for r in f.rows if r.tag not in fx.bad)
+    fx_rows = sum(len(f.rows) for f in fx.files)
+    silver_fx = len(fx.truth) + 1  # + the AUD row
     return {
-        "domain": DOMAIN,
-        "start": start.isoformat(),
-        "end": dates[-1].isoformat(),
-        "days": days,
-        "seed": seed,
-        "scale": scale,
-        "files": sorted(written),
-        "files_written": len(written),
-        "rows": rows_written,
-        "bad_rows": bad_rows,
-        "fx_bad_rows": fx_bad,
-        "duplicates": duplicates,
-        "updates": updates,
-        "moved_purchases": moved,
-        "email_changes": sum(1 for c in pool if c.email_change is not None),
-        "malformed_rows": malformed,
-        "defect_files": {
-            "resent_same_day": resent_same,
-            "resent_later_day": resent_later,
-            "fx_correction": [f.key for f in fx_files if f.key.endswith("_correction.csv")],
-            "malformed": sorted({f.key for f in purchase_files for r in f.rows if r.tag == "malformed"}),
-            "bom_crlf": bom_keys,
-        },
-        "expected": {
-            "bronze_purchases": bronze,
-            "silver_purchases": len(winners_per_day),
-            "quarantine_purchases": bronze - len(winners_per_day),
-            "silver_fx_rates": silver_fx,
-            "quarantine_fx_rates": fx_rows - silver_fx,
-            "fx_valid_rows": fx_valid,
-            "purchases": len(latest),
-            "customers": len(expected_summary),
-            "total_spent_aud": str(
-                sum((Decimal(v["total_spent_aud"]) for v in expected_summary.values()), Decimal(0))
-            ),
-            "summary": {str(k): v for k, v in expected_summary.items()},
-        },
+        "bronze_purchases": bronze,
+        "silver_purchases": len(winners_per_day),
+        "quarantine_purchases": bronze - len(winners_per_day),
+        "silver_fx_rates": silver_fx,
+        "quarantine_fx_rates": fx_rows - silver_fx,
+        "fx_valid_rows": fx_valid,
+        "purchases": len(latest),
+        "customers": len(expected_summary),
+        "total_spent_aud": str(
+            sum((Decimal(v["total_spent_aud"]) for v in expected_summary.values()), Decimal(0))
+        ),
+        "summary": {str(k): v for k, v in expected_summary.items()},
     }

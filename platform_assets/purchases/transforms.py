@@ -178,7 +178,7 @@ def customer_purchase_summary(inputs: dict[str, DataFrame], ctx: "TransformConte
     ingested row, so a double delivery or a re-run never double counts. Incremental: a run recomputes only
     the customers touched by the silver partitions that changed since the last run, and merges them."""
     spark, lake = ctx.spark, ctx.lake
-    silver_table, gold_table = ctx.params["silver"], ctx.params["gold"]
+    silver_table, gold_table = ctx.tables["purchases"], ctx.tables["gold"]
     current = lake.delta(silver_table)
     version, table_id = current.version(), current.metadata().id
     silver = _pinned(inputs["purchases"], lake, spark, silver_table, current)
