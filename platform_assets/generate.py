@@ -2,8 +2,9 @@
 
 Each domain's generator is named by a dotted path `module:function` and imported only when selected, so
 the CLI stays light. A generator has the signature
-`generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> dict` and writes
-landing files under `out/<domain>/...`, returning a summary of what it wrote (rows, injected defects).
+`generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> Summary` and writes
+landing files under `out/<domain>/...`, returning its typed `Summary` (a TypedDict: rows, injected defects, what
+a correct pipeline holds). Each is a short `generate` over one function per source or stage.
 """
 
 from __future__ import annotations

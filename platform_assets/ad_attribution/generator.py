@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypedDict
 
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS
 from platform_assets.core.samplefiles import write_csv, write_jsonl
@@ -144,38 +144,144 @@ def _at_least_one(rate: float, volume: int) -> int:
     return max(1, round(rate * volume))
 
 
-def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> dict:
-    """Write ad_attribution landing files for `days` days from `start` under `out/ad_attribution/` and
-    return a summary of what was delivered.
+class Campaign(TypedDict):
+    campaign_id: str
+    channel: str  # lower case, as silver has it
+    theme: str
+    pricing: str  # cpm | cpc
+    cpm: float | None
+    cpc: float | None
+    ctr: float
+
+
+class DefectFiles(TypedDict):
+    late: list[str]  # `meta_late.jsonl`, delivered on D+2
+    redeliveries: list[str]  # `meta_redelivery.jsonl`, `orders_redelivery.csv`
+
+
+class DayTruth(TypedDict):
+    events: int
+    impressions: int
+    clicks: int
+    spend: str  # decimal text
+    orders: int
+    revenue: str  # decimal text
+
+
+class ExpectedSilver(TypedDict):
+    ad_events: int
+    orders: int
+    quarantine: dict[str, int]  # rule failures by table (superseded copies excluded)
+    daily: dict[str, DayTruth]
+
+
+class Summary(TypedDict):
+    """What `generate` delivered (physical rows) and the truth of silver."""
+
+    domain: str
+    start: str
+    end: str
+    days: int
+    seed: int
+    scale: float
+    files: list[str]  # landing keys, sorted
+    files_written: int
+    rows: dict[str, int]  # physical rows delivered, by source
+    campaigns: list[Campaign]
+    late_files: int
+    late_events: int
+    redelivered_events: int
+    duplicate_lines: int
+    redelivered_orders: int
+    bad_rows: dict[str, int]  # by rule; each bad row breaks exactly one rule
+    defect_files: DefectFiles
+    expected_silver: ExpectedSilver
+
+
+@dataclass
+class _Audience:
+    """Users (a heavy minority sees most ads), campaigns, and the random draws every day shares."""
+
+    rng: random.Random
+    users: list[str]
+    cum_users: list[float]
+    campaigns: list[dict[str, Any]]
+    cum_hours: list[float]
+
+    def pick_user(self) -> str:
+        return self.users[bisect.bisect_left(self.cum_users, self.rng.random() * self.cum_users[-1])]
+
+    def moment(self, d: date) -> datetime:
+        h = self.rng.choices(range(24), cum_weights=self.cum_hours)[0]
+        return _at(d, h, self.rng.randint(0, 3599) + self.rng.randint(0, 999_999) / 1e6)
+
+
+@dataclass
+class _Deliveries:
+    """The delivery defects: the late, re-delivered and duplicated days and what they carry."""
+
+    late_day: date
+    redelivery_day: date
+    dup_day: date
+    late: list[_Event]
+    redelivered: list[_Event]
+    redelivered_orders: list[_Order]
+
+    @property
+    def late_ids(self) -> set[str]:
+        return {e.event_id for e in self.late}
+
+
+@dataclass
+class _Written:
+    keys: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=lambda: {AD_EVENTS.name: 0, ORDERS.name: 0})
+    duplicate_lines: int = 0
+
+    def add(self, key: str, source: str, rows: int) -> None:
+        self.keys.append(key)
+        self.rows[source] += rows
+
+
+def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> Summary:
+    """Write ad_attribution landing files for `days` days from `start` under `out/ad_attribution/`.
 
     Layout, per day D: `ad_events/<D>/meta.jsonl`, `google.csv`, `tiktok_impressions.csv`,
     `tiktok_clicks.jsonl` (first delivery D+1 01:00-01:30 UTC); on the late day `meta_late.jsonl` (D+2
     06:00); on the re-delivery day `meta_redelivery.jsonl` (D+1, hours after the first); orders
     `orders/<D>/orders.csv` and on the re-delivery day `orders_redelivery.csv`.
-
-    Summary: domain, start, end, days, seed, scale; files (sorted keys), files_written; rows {ad_events,
-    orders} (physical rows delivered); campaigns [{campaign_id, channel, pricing, cpm, cpc, ctr}];
-    late_files, late_events, redelivered_events, duplicate_lines, redelivered_orders; bad_rows {rule: rows}
-    (each bad row breaks exactly one rule); defect_files {late, redeliveries}; expected_silver {ad_events,
-    orders, quarantine {ad_events, orders} (rule failures, superseded copies excluded), daily {date:
-    {events, impressions, clicks, spend, orders, revenue}}} (spend and revenue as decimal strings).
     """
     if days < 1:
         raise ValueError("days must be >= 1")
     if not scale > 0:
         raise ValueError("scale must be > 0")
     out = Path(out)
+    # One random stream, drawn in this order (audience, events and orders, row defects, delivery defects,
+    # then per day each source's file): same seed, same bytes.
     rng = random.Random(seed)
     dates = [start + timedelta(days=i) for i in range(days)]
     by_day = {d: _Day(d) for d in dates}
+    audience = _audience(rng, scale)
+    _events_and_orders(audience, dates, by_day, scale)
+    bad_rows = _row_defects(rng, dates, by_day)
+    deliveries = _delivery_defects(rng, dates, by_day)
+    written = _Written()
+    for d in dates:
+        first = _at(d, 25, rng.randint(0, 600))
+        _write_meta(out, rng, d, first, by_day[d], deliveries, written)
+        _write_google(out, rng, d, first, by_day[d], deliveries, written)
+        _write_tiktok(out, rng, d, first, by_day[d], deliveries, written)
+        _write_late_and_redelivered(out, rng, d, first, deliveries, written)
+        _write_orders(out, rng, d, first, by_day[d], deliveries, written)
+    return _summary(dates, seed, scale, by_day, audience, bad_rows, deliveries, written)
 
+
+def _audience(rng: random.Random, scale: float) -> _Audience:
     cum_hours: list[float] = []
     acc = 0.0
     for w in _HOURS:
         acc += w
         cum_hours.append(acc)
-
-    # ---------------------------------------------------------------- users and campaigns
     n_users = max(200, round(20000 * scale))
     users = [f"u_{n}" for n in range(1, n_users + 1)]
     cum_users: list[float] = []
@@ -183,7 +289,6 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     for _ in users:
         acc += rng.lognormvariate(0.0, 1.0)  # a heavy minority sees most of the ads
         cum_users.append(acc)
-
     campaigns: list[dict[str, Any]] = []
     next_campaign = 101
     for ch in CHANNELS:
@@ -200,20 +305,21 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                 }
             )
             next_campaign += 1
+    return _Audience(rng, users, cum_users, campaigns, cum_hours)
+
+
+def _events_and_orders(
+    audience: _Audience, dates: list[date], by_day: dict[date, _Day], scale: float
+) -> None:
+    """Each day's impressions and clicks per campaign, the orders they cause (some repeated), and organic
+    orders (half by users who saw an ad)."""
+    rng, users, campaigns = audience.rng, audience.users, audience.campaigns
+    n_users = len(users)
     total_share = sum(c["share"] for c in campaigns)
-
-    def pick_user() -> str:
-        return users[bisect.bisect_left(cum_users, rng.random() * cum_users[-1])]
-
-    def moment(d: date) -> datetime:
-        h = rng.choices(range(24), cum_weights=cum_hours)[0]
-        return _at(d, h, rng.randint(0, 3599) + rng.randint(0, 999_999) / 1e6)
+    next_event = next_order = 0
 
     def bucket(ts: datetime) -> _Day | None:
         return by_day.get(ts.astimezone(UTC).date())
-
-    # ---------------------------------------------------------------- events, and the orders they cause
-    next_event = next_order = 0
 
     def new_order(user: str, ts: datetime) -> None:
         nonlocal next_order
@@ -233,8 +339,8 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         for c in campaigns:
             ch: Channel = c["channel"]
             for _ in range(max(1, round(volume * c["share"] / total_share))):
-                user = pick_user()
-                ts = moment(d)
+                user = audience.pick_user()
+                ts = audience.moment(d)
                 cost = (
                     _money(c["cpm"] * rng.uniform(0.8, 1.2) / 1000, "0.000001")
                     if ch.pricing == "cpm"
@@ -263,9 +369,14 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                     new_order(user, ts + timedelta(hours=min(30.0, rng.expovariate(1 / 5))))
         for _ in range(round(_ORGANIC_PER_DAY * scale * rng.uniform(0.85, 1.15))):
             known = rng.random() < 0.5
-            new_order(rng.choice(users) if known else f"u_{n_users + rng.randint(1, 4 * n_users)}", moment(d))
+            new_order(
+                rng.choice(users) if known else f"u_{n_users + rng.randint(1, 4 * n_users)}",
+                audience.moment(d),
+            )
 
-    # ---------------------------------------------------------------- row defects
+
+def _row_defects(rng: random.Random, dates: list[date], by_day: dict[date, _Day]) -> dict[str, int]:
+    """Rows breaking exactly one silver rule each (and lower-case currencies that are still USD)."""
     all_events = [e for d in dates for e in by_day[d].events]
     all_orders = [o for d in dates for o in by_day[d].orders]
     bad_rows = {
@@ -274,7 +385,6 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         "event_type_valid": 0,
         "event_date_matches_partition": 0,
     }
-
     clean_orders = list(all_orders)
     rng.shuffle(clean_orders)
     n_null = _at_least_one(_RATE_NULL_SKU, len(all_orders))
@@ -304,10 +414,11 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         e.ts = _at(e.ts.astimezone(UTC).date(), 24, rng.uniform(0, 600))
         e.tag = "event_date_matches_partition"
     bad_rows["event_date_matches_partition"] = n_skew
+    return bad_rows
 
-    # ---------------------------------------------------------------- delivery defects
-    picks = [rng.choice(dates) for _ in range(3)]
-    late_day, redelivery_day, dup_day = picks
+
+def _delivery_defects(rng: random.Random, dates: list[date], by_day: dict[date, _Day]) -> _Deliveries:
+    late_day, redelivery_day, dup_day = [rng.choice(dates) for _ in range(3)]
     late: list[_Event] = [
         e
         for e in by_day[late_day].events
@@ -326,187 +437,220 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     redelivered_orders = rng.sample(
         clean_orders, min(len(clean_orders), 50, _at_least_one(0.03, len(clean_orders)))
     )
+    return _Deliveries(late_day, redelivery_day, dup_day, late, redelivered, redelivered_orders)
 
-    written: list[str] = []
-    rows = {AD_EVENTS.name: 0, ORDERS.name: 0}
-    duplicate_lines = 0
 
-    def key(source: str, d: date, name: str) -> str:
-        return f"{DOMAIN}/{source}/{d.isoformat()}/{name}"
+def _key(source: str, d: date, name: str) -> str:
+    return f"{DOMAIN}/{source}/{d.isoformat()}/{name}"
 
-    def meta_record(e: _Event) -> dict[str, Any]:
-        return {
-            "event_id": e.event_id,
-            "user_id": e.user_id,
-            "campaign_id": e.campaign_id,
-            "platform": e.channel.name,
-            "event_type": e.event_type,
-            "timestamp": _iso_z_millis(e.ts),
-            "cost": _decimal_text(e.cost),
-        }
 
-    def with_dups(items: list[_Event], rate: float) -> list[_Event]:
-        """Exact copies of a few rule-abiding lines, right after the original (a copy-paste)."""
-        nonlocal duplicate_lines
-        clean = [i for i, e in enumerate(items) if not e.tag]
-        out_items = list(items)
-        for i in sorted(rng.sample(clean, min(len(clean), _at_least_one(rate, len(items)))), reverse=True):
-            out_items.insert(i + 1, out_items[i])
-            duplicate_lines += 1
-        return out_items
+def _on_time(day: _Day, deliveries: _Deliveries, keep: Callable[[_Event], bool]) -> list[_Event]:
+    """The day's events of one file, in time order, without the ones held back for the late file."""
+    late = deliveries.late_ids
+    ordered = sorted(day.events, key=lambda e: (e.ts, e.event_id))
+    return [e for e in ordered if e.event_id not in late and keep(e)]
 
-    for d in dates:
-        first = _at(d, 25, rng.randint(0, 600))
-        day_events = sorted(by_day[d].events, key=lambda e: (e.ts, e.event_id))
-        groups: dict[str, list[_Event]] = {
-            "meta": [],
-            "google": [],
-            "tiktok_impressions": [],
-            "tiktok_clicks": [],
-        }
-        for e in day_events:
-            if e.event_id in late_ids:
-                continue
-            if e.channel.name == "TikTok":
-                groups["tiktok_clicks" if e.event_type == "click" else "tiktok_impressions"].append(e)
-            else:
-                groups[e.channel.name].append(e)
 
-        meta = groups["meta"] if d != dup_day else with_dups(groups["meta"], _RATE_DUP_LINE)
-        k = key(AD_EVENTS.name, d, "meta.jsonl")
-        write_jsonl(out, k, [meta_record(e) for e in meta], modified=first)
-        written.append(k)
-        rows[AD_EVENTS.name] += len(meta)
+def _meta_record(e: _Event) -> dict[str, Any]:
+    return {
+        "event_id": e.event_id,
+        "user_id": e.user_id,
+        "campaign_id": e.campaign_id,
+        "platform": e.channel.name,
+        "event_type": e.event_type,
+        "timestamp": _iso_z_millis(e.ts),
+        "cost": _decimal_text(e.cost),
+    }
 
-        micros = rng.random() < 0.5
-        k = key(AD_EVENTS.name, d, "google.csv")
-        write_csv(
-            out,
-            k,
-            AD_EVENTS.columns,
+
+def _write_meta(
+    out: Path,
+    rng: random.Random,
+    d: date,
+    first: datetime,
+    day: _Day,
+    deliveries: _Deliveries,
+    written: _Written,
+) -> None:
+    """`meta.jsonl`; on the duplicate day, exact copies of a few rule-abiding lines after the original."""
+    meta = _on_time(day, deliveries, lambda e: e.channel.name == "meta")
+    if d == deliveries.dup_day:
+        clean = [i for i, e in enumerate(meta) if not e.tag]
+        for i in sorted(
+            rng.sample(clean, min(len(clean), _at_least_one(_RATE_DUP_LINE, len(meta)))), reverse=True
+        ):
+            meta.insert(i + 1, meta[i])
+            written.duplicate_lines += 1
+    k = _key(AD_EVENTS.name, d, "meta.jsonl")
+    write_jsonl(out, k, [_meta_record(e) for e in meta], modified=first)
+    written.add(k, AD_EVENTS.name, len(meta))
+
+
+def _write_google(
+    out: Path,
+    rng: random.Random,
+    d: date,
+    first: datetime,
+    day: _Day,
+    deliveries: _Deliveries,
+    written: _Written,
+) -> None:
+    """`google.csv`: naive UTC timestamps (with or without microseconds), blank cost of free impressions."""
+    google = _on_time(day, deliveries, lambda e: e.channel.name == "google")
+    micros = rng.random() < 0.5
+    k = _key(AD_EVENTS.name, d, "google.csv")
+    write_csv(
+        out,
+        k,
+        AD_EVENTS.columns,
+        [
             [
-                [
-                    e.event_id,
-                    e.user_id,
-                    e.campaign_id,
-                    e.channel.name,
-                    e.event_type,
-                    _naive(e.ts, micros),
-                    "" if e.cost == 0 and e.event_type == "impression" else _decimal_text(e.cost),
-                ]
-                for e in groups["google"]
-            ],
-            modified=first + timedelta(seconds=rng.randint(30, 600)),
-        )
-        written.append(k)
-        rows[AD_EVENTS.name] += len(groups["google"])
+                e.event_id,
+                e.user_id,
+                e.campaign_id,
+                e.channel.name,
+                e.event_type,
+                _naive(e.ts, micros),
+                "" if e.cost == 0 and e.event_type == "impression" else _decimal_text(e.cost),
+            ]
+            for e in google
+        ],
+        modified=first + timedelta(seconds=rng.randint(30, 600)),
+    )
+    written.add(k, AD_EVENTS.name, len(google))
 
-        # The seed's shape: no event_type (all impressions), the platform's own `region` column.
-        k = key(AD_EVENTS.name, d, "tiktok_impressions.csv")
-        write_csv(
-            out,
-            k,
-            ("event_id", "user_id", "campaign_id", "timestamp", "platform", "region", "cost"),
+
+def _write_tiktok(
+    out: Path,
+    rng: random.Random,
+    d: date,
+    first: datetime,
+    day: _Day,
+    deliveries: _Deliveries,
+    written: _Written,
+) -> None:
+    """TikTok's two files: impressions in the seed's shape (no event_type, the platform's own `region`
+    column, local-time offsets), clicks as JSON lines."""
+    tiktok = _on_time(day, deliveries, lambda e: e.channel.name == "TikTok")
+    impressions = [e for e in tiktok if e.event_type != "click"]
+    clicks = [e for e in tiktok if e.event_type == "click"]
+    k = _key(AD_EVENTS.name, d, "tiktok_impressions.csv")
+    write_csv(
+        out,
+        k,
+        ("event_id", "user_id", "campaign_id", "timestamp", "platform", "region", "cost"),
+        [
             [
-                [
-                    e.event_id,
-                    e.user_id,
-                    e.campaign_id,
-                    _offset(e.ts),
-                    e.channel.name,
-                    "APAC-SG",
-                    _decimal_text(e.cost),
-                ]
-                for e in groups["tiktok_impressions"]
-            ],
-            modified=first + timedelta(seconds=rng.randint(600, 1200)),
-        )
-        written.append(k)
-        rows[AD_EVENTS.name] += len(groups["tiktok_impressions"])
+                e.event_id,
+                e.user_id,
+                e.campaign_id,
+                _offset(e.ts),
+                e.channel.name,
+                "APAC-SG",
+                _decimal_text(e.cost),
+            ]
+            for e in impressions
+        ],
+        modified=first + timedelta(seconds=rng.randint(600, 1200)),
+    )
+    written.add(k, AD_EVENTS.name, len(impressions))
+    k = _key(AD_EVENTS.name, d, "tiktok_clicks.jsonl")
+    write_jsonl(
+        out,
+        k,
+        [
+            {
+                "event_id": e.event_id,
+                "user_id": e.user_id,
+                "campaign_id": e.campaign_id,
+                "channel": e.channel.name,
+                "event_type": e.event_type,
+                "event_ts": _offset(e.ts),
+            }
+            for e in clicks
+        ],
+        modified=first + timedelta(seconds=rng.randint(1200, 1800)),
+    )
+    written.add(k, AD_EVENTS.name, len(clicks))
 
-        k = key(AD_EVENTS.name, d, "tiktok_clicks.jsonl")
+
+def _write_late_and_redelivered(
+    out: Path, rng: random.Random, d: date, first: datetime, deliveries: _Deliveries, written: _Written
+) -> None:
+    """The meta events held back to D+2, and the meta events delivered twice."""
+    if d == deliveries.late_day:
+        k = _key(AD_EVENTS.name, d, "meta_late.jsonl")
+        write_jsonl(
+            out, k, [_meta_record(e) for e in deliveries.late], modified=_at(d, 48 + 6, rng.randint(0, 600))
+        )
+        written.add(k, AD_EVENTS.name, len(deliveries.late))
+    if d == deliveries.redelivery_day and deliveries.redelivered:
+        k = _key(AD_EVENTS.name, d, "meta_redelivery.jsonl")
         write_jsonl(
             out,
             k,
-            [
-                {
-                    "event_id": e.event_id,
-                    "user_id": e.user_id,
-                    "campaign_id": e.campaign_id,
-                    "channel": e.channel.name,
-                    "event_type": e.event_type,
-                    "event_ts": _offset(e.ts),
-                }
-                for e in groups["tiktok_clicks"]
-            ],
-            modified=first + timedelta(seconds=rng.randint(1200, 1800)),
+            [_meta_record(e) for e in deliveries.redelivered],
+            modified=first + timedelta(hours=rng.randint(3, 8)),
         )
-        written.append(k)
-        rows[AD_EVENTS.name] += len(groups["tiktok_clicks"])
+        written.add(k, AD_EVENTS.name, len(deliveries.redelivered))
 
-        if d == late_day:
-            k = key(AD_EVENTS.name, d, "meta_late.jsonl")
-            write_jsonl(out, k, [meta_record(e) for e in late], modified=_at(d, 48 + 6, rng.randint(0, 600)))
-            written.append(k)
-            rows[AD_EVENTS.name] += len(late)
-        if d == redelivery_day and redelivered:
-            k = key(AD_EVENTS.name, d, "meta_redelivery.jsonl")
-            write_jsonl(
-                out,
-                k,
-                [meta_record(e) for e in redelivered],
-                modified=first + timedelta(hours=rng.randint(3, 8)),
-            )
-            written.append(k)
-            rows[AD_EVENTS.name] += len(redelivered)
 
-        # Orders: the seed's header and column order on some days, the canonical one on others.
-        orders = sorted(by_day[d].orders, key=lambda o: (o.ts, o.order_id))
-        seed_shape = rng.random() < 0.5
-        whole = rng.random() < 0.5
+def _write_orders(
+    out: Path,
+    rng: random.Random,
+    d: date,
+    first: datetime,
+    day: _Day,
+    deliveries: _Deliveries,
+    written: _Written,
+) -> None:
+    """`orders.csv`, in the seed's header and column order on some days, the canonical one on others."""
+    orders = sorted(day.orders, key=lambda o: (o.ts, o.order_id))
+    seed_shape = rng.random() < 0.5
+    whole = rng.random() < 0.5
 
-        def order_rows(items: list[_Order]) -> list[list[Any]]:
-            if seed_shape:
-                return [
-                    [
-                        o.order_id,
-                        o.user_id,
-                        _amount_text(o.amount, whole),
-                        _naive(o.ts, True),
-                        o.currency,
-                        o.sku,
-                    ]
-                    for o in items
-                ]
+    def order_rows(items: list[_Order]) -> list[list[Any]]:
+        if seed_shape:
             return [
-                [o.order_id, o.user_id, _iso_z_millis(o.ts), o.sku, _amount_text(o.amount, whole), o.currency]
+                [o.order_id, o.user_id, _amount_text(o.amount, whole), _naive(o.ts, True), o.currency, o.sku]
                 for o in items
             ]
+        return [
+            [o.order_id, o.user_id, _iso_z_millis(o.ts), o.sku, _amount_text(o.amount, whole), o.currency]
+            for o in items
+        ]
 
-        header = (
-            ("order_id", "user_id", "amount", "timestamp", "currency", "sku")
-            if seed_shape
-            else ORDERS.columns
+    header = (
+        ("order_id", "user_id", "amount", "timestamp", "currency", "sku") if seed_shape else ORDERS.columns
+    )
+    k = _key(ORDERS.name, d, "orders.csv")
+    t_orders = first + timedelta(seconds=rng.randint(0, 900))
+    write_csv(out, k, header, order_rows(orders), modified=t_orders)
+    written.add(k, ORDERS.name, len(orders))
+    if d == deliveries.redelivery_day and deliveries.redelivered_orders:
+        k = _key(ORDERS.name, d, "orders_redelivery.csv")
+        write_csv(
+            out,
+            k,
+            header,
+            order_rows(deliveries.redelivered_orders),
+            modified=t_orders + timedelta(hours=rng.randint(2, 6)),
         )
-        k = key(ORDERS.name, d, "orders.csv")
-        t_orders = first + timedelta(seconds=rng.randint(0, 900))
-        write_csv(out, k, header, order_rows(orders), modified=t_orders)
-        written.append(k)
-        rows[ORDERS.name] += len(orders)
-        if d == redelivery_day and redelivered_orders:
-            k = key(ORDERS.name, d, "orders_redelivery.csv")
-            write_csv(
-                out,
-                k,
-                header,
-                order_rows(redelivered_orders),
-                modified=t_orders + timedelta(hours=rng.randint(2, 6)),
-            )
-            written.append(k)
-            rows[ORDERS.name] += len(redelivered_orders)
+        written.add(k, ORDERS.name, len(deliveries.redelivered_orders))
 
-    # ---------------------------------------------------------------- summary (the truth of silver)
-    daily: dict[str, dict[str, Any]] = {}
+
+def _summary(
+    dates: list[date],
+    seed: int,
+    scale: float,
+    by_day: dict[date, _Day],
+    audience: _Audience,
+    bad_rows: dict[str, int],
+    deliveries: _Deliveries,
+    written: _Written,
+) -> Summary:
+    """What was delivered, and the truth of silver."""
+    daily: dict[str, DayTruth] = {}
     for d in dates:
         valid_events = [e for e in by_day[d].events if not e.tag and e.ts.astimezone(UTC).date() == d]
         valid_orders = [o for o in by_day[d].orders if not o.tag]
@@ -519,16 +663,17 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             "revenue": str(sum((o.amount for o in valid_orders), Decimal(0))),
         }
     events_total = sum(v["events"] for v in daily.values())
+    redelivery_day = deliveries.redelivery_day
     return {
         "domain": DOMAIN,
         "start": dates[0].isoformat(),
         "end": dates[-1].isoformat(),
-        "days": days,
+        "days": len(dates),
         "seed": seed,
         "scale": scale,
-        "files": sorted(written),
-        "files_written": len(written),
-        "rows": rows,
+        "files": sorted(written.keys),
+        "files_written": len(written.keys),
+        "rows": written.rows,
         "campaigns": [
             {
                 "campaign_id": c["campaign_id"],
@@ -539,19 +684,27 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                 "cpc": c["cpc"],
                 "ctr": c["ctr"],
             }
-            for c in campaigns
+            for c in audience.campaigns
         ],
         "late_files": 1,
-        "late_events": len(late),
-        "redelivered_events": len(redelivered),
-        "duplicate_lines": duplicate_lines,
-        "redelivered_orders": len(redelivered_orders),
+        "late_events": len(deliveries.late),
+        "redelivered_events": len(deliveries.redelivered),
+        "duplicate_lines": written.duplicate_lines,
+        "redelivered_orders": len(deliveries.redelivered_orders),
         "bad_rows": bad_rows,
         "defect_files": {
-            "late": [key(AD_EVENTS.name, late_day, "meta_late.jsonl")],
+            "late": [_key(AD_EVENTS.name, deliveries.late_day, "meta_late.jsonl")],
             "redeliveries": sorted(
-                ([key(AD_EVENTS.name, redelivery_day, "meta_redelivery.jsonl")] if redelivered else [])
-                + ([key(ORDERS.name, redelivery_day, "orders_redelivery.csv")] if redelivered_orders else [])
+                (
+                    [_key(AD_EVENTS.name, redelivery_day, "meta_redelivery.jsonl")]
+                    if deliveries.redelivered
+                    else []
+                )
+                + (
+                    [_key(ORDERS.name, redelivery_day, "orders_redelivery.csv")]
+                    if deliveries.redelivered_orders
+                    else []
+                )
             ),
         },
         "expected_silver": {

@@ -5,8 +5,7 @@ shaped like the real lab data (data/external/ecommerce-lakehouse-apr2025): text 
 `Product_<id>_<Word>` names, department_id disagreeing with the department name, order_num 1-100 that is
 not a key, Excel-style amounts, multi-sheet workbooks named by ISO date. It injects a small, counted set of
 defects (duplicates, a re-delivery, rows breaking each silver rule, orphans, a malformed line, a late file,
-an empty file) and returns a summary so tests can reconcile bronze/silver/gold with what was delivered
-(format: see `generate`).
+an empty file) and returns a `Summary` so tests can reconcile bronze/silver/gold with what was delivered.
 
 Deterministic: everything comes from one `random.Random(seed)`; the same arguments give the same bytes
 and mtimes. No Dagster or Spark import.
@@ -18,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from platform_assets.core.samplefiles import write_bytes, write_csv, write_xlsx
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS
@@ -386,46 +385,155 @@ def _at_least_one(rate: float, volume: int) -> int:
     return max(1, round(rate * volume))
 
 
-def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> dict:
-    """Write ecommerce landing files for `days` days from `start` under `out/ecommerce/` and return a
-    summary of what was delivered.
+class DefectFiles(TypedDict):
+    """Landing keys of the delivery-level defects."""
+
+    redeliveries: list[str]  # `orders_redelivery.csv`: a day's orders again, amounts corrected
+    malformed_rows: list[str]  # files with a line of the wrong width
+    late_files: list[str]  # order_items files landing a day late
+    empty_files: list[str]  # zero-byte files
+    bom_crlf_files: list[str]  # files with a BOM and CRLF line ends
+    xlsx_files: list[str]  # multi-sheet workbooks (one sheet per ISO date)
+
+
+class ProductsDelivered(TypedDict):
+    snapshots: list[str]  # the dates of the products snapshots
+    initial: int
+    renamed: int
+    moved: int  # to another department
+    new: int
+
+
+class DayTruth(TypedDict):
+    orders: int
+    order_items: int
+    revenue: float  # sum of the winning total_amount of the day's orders
+
+
+class ExpectedSilver(TypedDict):
+    """What a correct silver layer holds: the latest amount per order_id, orphans kept."""
+
+    products: int
+    orders: int
+    order_items: int
+    quarantine: dict[str, int]  # by table: orders, order_items
+    daily: dict[str, DayTruth]  # by date
+
+
+class Summary(TypedDict):
+    """What `generate` delivered (all counts physical rows/files as delivered: duplicates, re-delivered and
+    malformed rows included) and what a correct pipeline makes of it."""
+
+    domain: str
+    start: str
+    end: str
+    days: int
+    seed: int
+    scale: float
+    files: list[str]  # landing keys, sorted
+    files_written: int
+    rows: dict[str, int]  # data rows of every file (header excluded), by source
+    duplicates: int  # extra exact copies inside a file
+    redeliveries: int  # order rows repeated in the later `orders_redelivery.csv`
+    bad_rows: dict[str, int]  # by silver rule; each bad row breaks exactly one rule
+    orphan_items: int
+    malformed_rows: int
+    empty_files: int
+    late_files: int
+    blank_days_since_prior_order: int
+    bom_crlf_files: int
+    defect_files: DefectFiles
+    products: ProductsDelivered
+    expected_silver: ExpectedSilver
+
+
+ITEM_RULES = ("id_not_null", "reordered_in_0_1", "add_to_cart_order_positive", "product_exists")
+
+
+@dataclass
+class _Catalog:
+    """The products of the two snapshots (the second `mid` days in: renames, moves, new products)."""
+
+    products: dict[int, list[Any]]  # product_id -> [product_id, department_id, department, name]
+    price: dict[int, float]
+    popularity: dict[int, float]
+    snapshot1: list[list[Any]]
+    snapshot2: list[list[Any]]
+    snap2_day: date | None
+    new_ids: list[int]
+    renamed: int
+    moved: int
+    added: int
+    base_ids: list[int]
+
+    def weights(self, ids: list[int]) -> tuple[list[int], list[float]]:
+        """`ids` and their cumulative popularity (what an order's products are drawn by)."""
+        out, acc = [], 0.0
+        for pid in ids:
+            acc += self.popularity[pid]
+            out.append(acc)
+        return ids, out
+
+
+@dataclass
+class _Plan:
+    """How many orders each day, and on which days each defect falls."""
+
+    planned: dict[date, int]
+    blank_order: dict[date, int]
+    negative: dict[date, int]
+    ghost: dict[date, int]
+    items: dict[str, dict[date, int]]
+
+
+@dataclass
+class _Deliveries:
+    """The delivery-level defects of the CSV days and how each day's files are written."""
+
+    order_fmt: dict[date, str] = field(default_factory=dict)
+    bom: dict[tuple[date, str], bool] = field(default_factory=dict)
+    redelivery_day: date | None = None
+    late_day: date | None = None
+    empty_day: date | None = None
+    malformed_day: date | None = None
+    redelivered: list[_Row] = field(default_factory=list)
+    duplicates: int = 0
+    malformed: int = 0
+
+
+def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> Summary:
+    """Write ecommerce landing files for `days` days from `start` under `out/ecommerce/`.
 
     Layout: products snapshots `products/<start>/products.csv` and `products/<mid>/products.csv` (mid =
     start + days//2, when days >= 2); per day `orders/<D>/orders.csv` and `order_items/<D>/order_items.csv`,
     except the last min(3, days//2) days, delivered as `orders.xlsx` / `order_items.xlsx` (one sheet per
     ISO date) in the last day's folder. A day's files get mtime D+1 01:00 UTC plus a few minutes
     (products 00:30), the re-delivery 4-9 hours later, the late file D+2 06:00.
-
-    Summary (all counts are physical rows/files as delivered):
-    domain, start, end, days, seed, scale; files (sorted landing keys), files_written;
-    rows {products, orders, order_items} (data rows of every file, header excluded, duplicates,
-    re-delivered and malformed rows included); duplicates (extra exact copies inside a file);
-    redeliveries (order rows repeated in the later `orders_redelivery.csv`, with the corrected amount);
-    bad_rows {rule: rows} for the six silver rules (each bad row breaks exactly one rule); orphan_items;
-    malformed_rows; empty_files; late_files; blank_days_since_prior_order; bom_crlf_files;
-    defect_files {redeliveries, malformed_rows, late_files, empty_files, bom_crlf_files, xlsx_files: [key]};
-    products {snapshots: [date], initial, renamed, moved, new};
-    expected_silver {products, orders, order_items, quarantine {orders, order_items},
-    daily {date: {orders, order_items, revenue}}} (what a correct silver layer holds: latest amount per
-    order_id, orphans kept, revenue = sum of the winning total_amount per order date).
     """
     if days < 1:
         raise ValueError("days must be >= 1")
     if not scale > 0:
         raise ValueError("scale must be > 0")
     out = Path(out)
+    # One random stream, drawn in this order (products, customers, plan, days, delivery defects, file
+    # times): same seed, same bytes.
     rng = random.Random(seed)
     dates = [start + timedelta(days=i) for i in range(days)]
     n_xlsx = min(3, days // 2)
-    csv_days = dates[: days - n_xlsx]
-    xlsx_days = dates[days - n_xlsx :]
+    csv_days, xlsx_days = dates[: days - n_xlsx], dates[days - n_xlsx :]
+    catalog = _products(rng, dates, scale)
+    customers, cum_user = _customers(rng, scale, catalog.base_ids)
+    plan = _plan(rng, dates, scale)
+    day_data = _orders_and_items(rng, dates, catalog, customers, cum_user, plan)
+    by_day = {dd.day: dd for dd in day_data}
+    deliveries = _delivery_defects(rng, csv_days, by_day)
+    files = _write(out, rng, start, csv_days, xlsx_days, catalog, by_day, deliveries)
+    return _summary(start, dates, seed, scale, catalog, day_data, deliveries, files)
 
-    written: list[str] = []
-    rows_written = {PRODUCTS.name: 0, ORDERS.name: 0, ORDER_ITEMS.name: 0}
 
-    # ---------------------------------------------------------------- products (two snapshots)
+def _products(rng: random.Random, dates: list[date], scale: float) -> _Catalog:
     n_products = max(12, round(200 * scale))
-    products: dict[int, list[Any]] = {}  # product_id -> [product_id, department_id, department, name]
+    products: dict[int, list[Any]] = {}
     price: dict[int, float] = {}
     popularity: dict[int, float] = {}
 
@@ -438,6 +546,7 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         products[pid] = new_product(pid)
     snapshot1 = [list(products[pid]) for pid in sorted(products)]
 
+    days = len(dates)
     snap2_day = dates[days // 2] if days >= 2 else None
     renamed = moved = added = 0
     snapshot2: list[list[Any]] = []
@@ -460,10 +569,15 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             products[pid] = new_product(pid)
             new_ids.append(pid)
         snapshot2 = [list(products[pid]) for pid in sorted(products)]
+    base_ids = list(range(1, n_products + 1))
+    return _Catalog(
+        products, price, popularity, snapshot1, snapshot2, snap2_day, new_ids, renamed, moved, added, base_ids
+    )
 
-    max_product_id = max(products)
 
-    # ---------------------------------------------------------------- customers
+def _customers(rng: random.Random, scale: float, base_ids: list[int]) -> tuple[list[_Customer], list[float]]:
+    """The customers (half of them bought before the range) and their cumulative order weights (the first
+    5% order eight times as often)."""
     n_users = max(50, round(1800 * scale))
     id_space = max(8999, 3 * n_users)
     user_ids = rng.sample(range(1001, 1001 + id_space), n_users)
@@ -474,51 +588,53 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     for i in range(n_users):
         acc += 8.0 if i < n_heavy else 1.0
         cum_user.append(acc)
-    base_ids = list(range(1, n_products + 1))
     for c in customers:
         if c.existing:
             for pid in rng.sample(base_ids, rng.randint(2, 8)):
                 c.bought.append(pid)
                 c.bought_set.add(pid)
+    return customers, cum_user
 
-    def cum(ids: list[int]) -> list[float]:
-        out_, a = [], 0.0
-        for pid in ids:
-            a += popularity[pid]
-            out_.append(a)
-        return out_
 
-    catalog_before = (base_ids, cum(base_ids))
-    catalog_after = (base_ids + new_ids, cum(base_ids + new_ids))
+def _plan(rng: random.Random, dates: list[date], scale: float) -> _Plan:
+    planned = {d: _planned_orders(rng, d, scale) for d in dates}
+    total = sum(planned.values())
+    blank_order = _spread(rng, _at_least_one(_RATE_BLANK_ORDER_ID, total), dates)
+    negative = _spread(rng, _at_least_one(_RATE_NEGATIVE, total), dates)
+    ghost = _spread(rng, _at_least_one(_RATE_GHOST_ORDERS, total), dates)
+    items = {rule: _spread(rng, _at_least_one(_RATE_ITEM_RULE, total * 5), dates) for rule in ITEM_RULES}
+    return _Plan(planned, blank_order, negative, ghost, items)
+
+
+def _orders_and_items(
+    rng: random.Random,
+    dates: list[date],
+    catalog: _Catalog,
+    customers: list[_Customer],
+    cum_user: list[float],
+    plan: _Plan,
+) -> list[_Day]:
+    """Each day's orders and items: repeat customers re-buy, ghost orders leave orphan items, and the
+    planned rows break one silver rule each."""
+    catalog_before = catalog.weights(catalog.base_ids)
+    catalog_after = catalog.weights(catalog.base_ids + catalog.new_ids)
+    max_product_id = max(catalog.products)
     cum_hours: list[float] = []
     a = 0.0
     for w in _HOURS:
         a += w
         cum_hours.append(a)
-
-    # ---------------------------------------------------------------- defect plan
-    planned = {d: _planned_orders(rng, d, scale) for d in dates}
-    total_planned = sum(planned.values())
-    plan_blank_order = _spread(rng, _at_least_one(_RATE_BLANK_ORDER_ID, total_planned), dates)
-    plan_negative = _spread(rng, _at_least_one(_RATE_NEGATIVE, total_planned), dates)
-    plan_ghost = _spread(rng, _at_least_one(_RATE_GHOST_ORDERS, total_planned), dates)
-    item_rules = ("id_not_null", "reordered_in_0_1", "add_to_cart_order_positive", "product_exists")
-    plan_items = {
-        rule: _spread(rng, _at_least_one(_RATE_ITEM_RULE, total_planned * 5), dates) for rule in item_rules
-    }
-
-    # ---------------------------------------------------------------- orders and items per day
     next_order_id = 10000
     next_item_id = 1
     day_data: list[_Day] = []
-
     for d in dates:
         dd = _Day(d)
+        snap2_day = catalog.snap2_day
         pids, cum_p = catalog_after if (snap2_day is not None and d >= snap2_day) else catalog_before
         kinds = (
-            ["normal"] * planned[d]
-            + ["negative"] * plan_negative.get(d, 0)
-            + ["ghost"] * plan_ghost.get(d, 0)
+            ["normal"] * plan.planned[d]
+            + ["negative"] * plan.negative.get(d, 0)
+            + ["ghost"] * plan.ghost.get(d, 0)
         )
         rng.shuffle(kinds)
 
@@ -559,7 +675,7 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                 dd.items.append(_Row(row, "orphan" if kind == "ghost" else _CLEAN))
             if kind == "ghost":
                 continue  # the order row is lost; its items are orphans
-            subtotal = sum(price[p] for p in chosen)
+            subtotal = sum(catalog.price[p] for p in chosen)
             amount = round(subtotal * rng.uniform(0.9, 1.0) + (0.0 if subtotal >= 50 else 4.99), 2)
             dd.orders.append(_Row([order_num, oid, c.user_id, ts, amount, _iso(d)]))
             dd.valid_orders[oid] = amount
@@ -569,7 +685,7 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                     c.bought_set.add(pid)
                     c.bought.append(pid)
 
-        for _ in range(plan_blank_order.get(d, 0)):
+        for _ in range(plan.blank_order.get(d, 0)):
             c = rng.choices(customers, cum_weights=cum_user)[0]
             row = [
                 rng.randint(1, 100),
@@ -581,8 +697,8 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             ]
             dd.orders.insert(rng.randint(0, len(dd.orders)), _Row(row, "order_id_not_null"))
 
-        for rule in item_rules:
-            k = plan_items[rule].get(d, 0)
+        for rule in ITEM_RULES:
+            k = plan.items[rule].get(d, 0)
             clean = [i for i, r in enumerate(dd.items) if r.tag == _CLEAN]
             for i in rng.sample(clean, min(k, len(clean))):
                 r = dd.items[i]
@@ -597,112 +713,129 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                 r.tag = rule
         dd.valid_items = sum(1 for r in dd.items if r.tag in (_CLEAN, "orphan"))
         day_data.append(dd)
+    return day_data
 
-    # ---------------------------------------------------------------- delivery-level defects (CSV days)
-    by_day = {dd.day: dd for dd in day_data}
-    order_fmt: dict[date, str] = {}
-    bom: dict[tuple[date, str], bool] = {}
+
+def _delivery_defects(rng: random.Random, csv_days: list[date], by_day: dict[date, _Day]) -> _Deliveries:
+    """Per CSV day its files' format (BOM + CRLF, Excel-style amounts); a re-delivered day, exact
+    duplicate rows, a malformed line, and the days of the late and the empty file."""
+    out = _Deliveries()
     for d in csv_days:
         for src in (ORDERS.name, ORDER_ITEMS.name):
-            bom[(d, src)] = rng.random() < _P_BOM_CRLF
-    if csv_days and not any(bom.values()):
-        bom[(rng.choice(csv_days), rng.choice((ORDERS.name, ORDER_ITEMS.name)))] = True
+            out.bom[(d, src)] = rng.random() < _P_BOM_CRLF
+    if csv_days and not any(out.bom.values()):
+        out.bom[(rng.choice(csv_days), rng.choice((ORDERS.name, ORDER_ITEMS.name)))] = True
     for d in csv_days:
         # Windows/Excel exports (BOM + CRLF) write amounts the Excel way (229.5, 230); other exports
         # with 2 decimals or, about half of them, the Excel way too.
-        order_fmt[d] = "excel" if bom[(d, ORDERS.name)] or rng.random() < 0.5 else "fixed"
+        out.order_fmt[d] = "excel" if out.bom[(d, ORDERS.name)] or rng.random() < 0.5 else "fixed"
+    if not csv_days:
+        return out
+    picks = rng.sample(csv_days, min(4, len(csv_days)))
+    while len(picks) < 4:
+        picks.append(rng.choice(csv_days))
+    out.redelivery_day, out.malformed_day, out.late_day, out.empty_day = picks
 
-    redelivery_day = late_day = empty_day = malformed_day = None
-    redelivered: list[_Row] = []
-    duplicates = 0
-    malformed = 0
-    if csv_days:
-        picks = rng.sample(csv_days, min(4, len(csv_days)))
-        while len(picks) < 4:
-            picks.append(rng.choice(csv_days))
-        redelivery_day, malformed_day, late_day, empty_day = picks
+    # Re-delivery: the first file carries wrong amounts; the later file the corrected ones.
+    dd = by_day[out.redelivery_day]
+    clean = [i for i, r in enumerate(dd.orders) if r.tag == _CLEAN]
+    k = min(len(clean), _at_least_one(_RATE_REDELIVERY, len(dd.orders)))
+    for i in sorted(rng.sample(clean, k)):
+        r = dd.orders[i]
+        correct = r.values[4]
+        r.values[4] = round(correct * rng.uniform(1.05, 1.3), 2)
+        r.tag = "redelivered"
+        fixed = list(r.values)
+        fixed[4] = correct
+        out.redelivered.append(_Row(fixed, "redelivered"))
 
-        # Re-delivery: the first file carries wrong amounts; the later file the corrected ones.
-        dd = by_day[redelivery_day]
-        clean = [i for i, r in enumerate(dd.orders) if r.tag == _CLEAN]
-        k = min(len(clean), _at_least_one(_RATE_REDELIVERY, len(dd.orders)))
-        for i in sorted(rng.sample(clean, k)):
-            r = dd.orders[i]
-            correct = r.values[4]
-            r.values[4] = round(correct * rng.uniform(1.05, 1.3), 2)
-            r.tag = "redelivered"
-            fixed = list(r.values)
-            fixed[4] = correct
-            redelivered.append(_Row(fixed, "redelivered"))
+    # Exact duplicate rows inside a file (right after the original, as a copy-paste would).
+    total_csv_orders = sum(len(by_day[d].orders) for d in csv_days)
+    total_csv_items = sum(len(by_day[d].items) for d in csv_days)
+    for attr, rate, total in (
+        ("orders", _RATE_DUP_ORDERS, total_csv_orders),
+        ("items", _RATE_DUP_ITEMS, total_csv_items),
+    ):
+        cands = [
+            (di, i)
+            for di, d in enumerate(csv_days)
+            for i, r in enumerate(getattr(by_day[d], attr))
+            if r.tag == _CLEAN
+        ]
+        k = min(len(cands), _at_least_one(rate, total))
+        for di, i in sorted(rng.sample(cands, k), reverse=True):
+            rows = getattr(by_day[csv_days[di]], attr)
+            rows.insert(i + 1, _Row(list(rows[i].values), "duplicate"))
+            out.duplicates += 1
 
-        # Exact duplicate rows inside a file (right after the original, as a copy-paste would).
-        total_csv_orders = sum(len(by_day[d].orders) for d in csv_days)
-        total_csv_items = sum(len(by_day[d].items) for d in csv_days)
-        for attr, rate, total in (
-            ("orders", _RATE_DUP_ORDERS, total_csv_orders),
-            ("items", _RATE_DUP_ITEMS, total_csv_items),
-        ):
-            cands = [
-                (di, i)
-                for di, d in enumerate(csv_days)
-                for i, r in enumerate(getattr(by_day[d], attr))
-                if r.tag == _CLEAN
-            ]
-            k = min(len(cands), _at_least_one(rate, total))
-            for di, i in sorted(rng.sample(cands, k), reverse=True):
-                rows = getattr(by_day[csv_days[di]], attr)
-                rows.insert(i + 1, _Row(list(rows[i].values), "duplicate"))
-                duplicates += 1
+    # One malformed line (a field repeated: one field too many) in an order_items CSV.
+    dd = by_day[out.malformed_day]
+    clean = [i for i, r in enumerate(dd.items) if r.tag == _CLEAN]
+    if clean:
+        i = rng.choice(clean)
+        v = dd.items[i].values
+        dd.items.insert(i + 1, _Row(v[:5] + v[4:], "malformed"))
+        out.malformed = 1
+    return out
 
-        # One malformed line (a field repeated: one field too many) in an order_items CSV.
-        dd = by_day[malformed_day]
-        clean = [i for i, r in enumerate(dd.items) if r.tag == _CLEAN]
-        if clean:
-            i = rng.choice(clean)
-            v = dd.items[i].values
-            dd.items.insert(i + 1, _Row(v[:5] + v[4:], "malformed"))
-            malformed = 1
 
-    # ---------------------------------------------------------------- write
-    def orders_csv_rows(rows: list[_Row], fmt: str) -> list[list[Any]]:
-        out_rows = []
-        for r in rows:
-            v = list(r.values)
-            if r.tag != "malformed":
-                v[4] = _excel_number(v[4]) if fmt == "excel" else f"{v[4]:.2f}"
-            out_rows.append(v)
-        return out_rows
+def _orders_csv_rows(rows: list[_Row], fmt: str) -> list[list[Any]]:
+    out_rows = []
+    for r in rows:
+        v = list(r.values)
+        if r.tag != "malformed":
+            v[4] = _excel_number(v[4]) if fmt == "excel" else f"{v[4]:.2f}"
+        out_rows.append(v)
+    return out_rows
 
-    def key(source: str, d: date, name: str) -> str:
-        return f"{DOMAIN}/{source}/{_iso(d)}/{name}"
 
-    # products
-    k = key(PRODUCTS.name, start, "products.csv")
-    write_csv(out, k, PRODUCTS.columns, snapshot1, modified=_at(start, 24, 30 * 60))
+def _key(source: str, d: date, name: str) -> str:
+    return f"{DOMAIN}/{source}/{_iso(d)}/{name}"
+
+
+def _write(
+    out: Path,
+    rng: random.Random,
+    start: date,
+    csv_days: list[date],
+    xlsx_days: list[date],
+    catalog: _Catalog,
+    by_day: dict[date, _Day],
+    deliveries: _Deliveries,
+) -> tuple[list[str], dict[str, int], DefectFiles]:
+    """Write every file (their times drawn here); the keys written, data rows by source, defect files."""
+    written: list[str] = []
+    rows_written = {PRODUCTS.name: 0, ORDERS.name: 0, ORDER_ITEMS.name: 0}
+    files: DefectFiles = {
+        "redeliveries": [],
+        "malformed_rows": [],
+        "late_files": [],
+        "empty_files": [],
+        "bom_crlf_files": [],
+        "xlsx_files": [],
+    }
+    k = _key(PRODUCTS.name, start, "products.csv")
+    write_csv(out, k, PRODUCTS.columns, catalog.snapshot1, modified=_at(start, 24, 30 * 60))
     written.append(k)
-    rows_written[PRODUCTS.name] += len(snapshot1)
-    if snap2_day is not None:
-        k = key(PRODUCTS.name, snap2_day, "products.csv")
-        write_csv(out, k, PRODUCTS.columns, snapshot2, modified=_at(snap2_day, 24, 30 * 60))
+    rows_written[PRODUCTS.name] += len(catalog.snapshot1)
+    if catalog.snap2_day is not None:
+        k = _key(PRODUCTS.name, catalog.snap2_day, "products.csv")
+        write_csv(out, k, PRODUCTS.columns, catalog.snapshot2, modified=_at(catalog.snap2_day, 24, 30 * 60))
         written.append(k)
-        rows_written[PRODUCTS.name] += len(snapshot2)
+        rows_written[PRODUCTS.name] += len(catalog.snapshot2)
 
-    late_keys: list[str] = []
-    empty_keys: list[str] = []
-    redelivery_keys: list[str] = []
-    malformed_keys: list[str] = []
-    bom_keys: list[str] = []
     for d in csv_days:
         dd = by_day[d]
         t_orders = _at(d, 25, rng.randint(0, 600))
         t_items = t_orders + timedelta(seconds=rng.randint(30, 900))
-        is_bom = bom[(d, ORDERS.name)]
-        k = key(ORDERS.name, d, "orders.csv")
+        is_bom = deliveries.bom[(d, ORDERS.name)]
+        fmt = deliveries.order_fmt[d]
+        k = _key(ORDERS.name, d, "orders.csv")
         write_csv(
             out,
             k,
             ORDERS.columns,
-            orders_csv_rows(dd.orders, order_fmt[d]),
+            _orders_csv_rows(dd.orders, fmt),
             modified=t_orders,
             bom=is_bom,
             crlf=is_bom,
@@ -710,51 +843,36 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         written.append(k)
         rows_written[ORDERS.name] += len(dd.orders)
         if is_bom:
-            bom_keys.append(k)
-        if d == redelivery_day:
-            k = key(ORDERS.name, d, "orders_redelivery.csv")
+            files["bom_crlf_files"].append(k)
+        if d == deliveries.redelivery_day:
+            k = _key(ORDERS.name, d, "orders_redelivery.csv")
             t = t_orders + timedelta(hours=rng.randint(4, 8), seconds=rng.randint(0, 3599))
-            write_csv(
-                out,
-                k,
-                ORDERS.columns,
-                orders_csv_rows(redelivered, order_fmt[d]),
-                modified=t,
-                bom=is_bom,
-                crlf=is_bom,
-            )
+            rows = _orders_csv_rows(deliveries.redelivered, fmt)
+            write_csv(out, k, ORDERS.columns, rows, modified=t, bom=is_bom, crlf=is_bom)
             written.append(k)
-            rows_written[ORDERS.name] += len(redelivered)
-            redelivery_keys.append(k)
+            rows_written[ORDERS.name] += len(deliveries.redelivered)
+            files["redeliveries"].append(k)
             if is_bom:
-                bom_keys.append(k)
-        is_bom = bom[(d, ORDER_ITEMS.name)]
-        k = key(ORDER_ITEMS.name, d, "order_items.csv")
-        if d == late_day:
+                files["bom_crlf_files"].append(k)
+        is_bom = deliveries.bom[(d, ORDER_ITEMS.name)]
+        k = _key(ORDER_ITEMS.name, d, "order_items.csv")
+        if d == deliveries.late_day:
             t_items = _at(d, 48 + 6, rng.randint(0, 600))
-            late_keys.append(k)
-        write_csv(
-            out,
-            k,
-            ORDER_ITEMS.columns,
-            [r.values for r in dd.items],
-            modified=t_items,
-            bom=is_bom,
-            crlf=is_bom,
-        )
+            files["late_files"].append(k)
+        rows = [r.values for r in dd.items]
+        write_csv(out, k, ORDER_ITEMS.columns, rows, modified=t_items, bom=is_bom, crlf=is_bom)
         written.append(k)
         rows_written[ORDER_ITEMS.name] += len(dd.items)
         if is_bom:
-            bom_keys.append(k)
-        if d == malformed_day and malformed:
-            malformed_keys.append(k)
-        if d == empty_day:
-            k = key(ORDER_ITEMS.name, d, "order_items_part2.csv")
+            files["bom_crlf_files"].append(k)
+        if d == deliveries.malformed_day and deliveries.malformed:
+            files["malformed_rows"].append(k)
+        if d == deliveries.empty_day:
+            k = _key(ORDER_ITEMS.name, d, "order_items_part2.csv")
             write_bytes(out, k, b"", modified=_at(d, 25, 1200 + rng.randint(0, 600)))
             written.append(k)
-            empty_keys.append(k)
+            files["empty_files"].append(k)
 
-    xlsx_keys: list[str] = []
     if xlsx_days:
         last = xlsx_days[-1]
         t = _at(last, 25, rng.randint(0, 600))
@@ -764,7 +882,7 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             v[4] = _xlsx_number(v[4])
             return v
 
-        k = key(ORDERS.name, last, "orders.xlsx")
+        k = _key(ORDERS.name, last, "orders.xlsx")
         write_xlsx(
             out,
             k,
@@ -772,9 +890,9 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             modified=t,
         )
         written.append(k)
-        xlsx_keys.append(k)
+        files["xlsx_files"].append(k)
         rows_written[ORDERS.name] += sum(len(by_day[d].orders) for d in xlsx_days)
-        k = key(ORDER_ITEMS.name, last, "order_items.xlsx")
+        k = _key(ORDER_ITEMS.name, last, "order_items.xlsx")
         write_xlsx(
             out,
             k,
@@ -782,10 +900,22 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
             modified=t + timedelta(seconds=rng.randint(30, 900)),
         )
         written.append(k)
-        xlsx_keys.append(k)
+        files["xlsx_files"].append(k)
         rows_written[ORDER_ITEMS.name] += sum(len(by_day[d].items) for d in xlsx_days)
+    return written, rows_written, files
 
-    # ---------------------------------------------------------------- summary
+
+def _summary(
+    start: date,
+    dates: list[date],
+    seed: int,
+    scale: float,
+    catalog: _Catalog,
+    day_data: list[_Day],
+    deliveries: _Deliveries,
+    files: tuple[list[str], dict[str, int], DefectFiles],
+) -> Summary:
+    written, rows_written, defect_files = files
     bad_rows = {rule: 0 for rule in RULES}
     orphans = blank_since = 0
     for dd in day_data:
@@ -801,9 +931,10 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                 blank_since += 1
 
     # correct the truth of re-delivered orders (the later file wins)
-    for r in redelivered:
-        by_day[redelivery_day].valid_orders[r.values[1]] = r.values[4]
-    daily = {
+    by_day = {dd.day: dd for dd in day_data}
+    for r in deliveries.redelivered:
+        by_day[deliveries.redelivery_day].valid_orders[r.values[1]] = r.values[4]
+    daily: dict[str, DayTruth] = {
         _iso(dd.day): {
             "orders": len(dd.valid_orders),
             "order_items": dd.valid_items,
@@ -816,43 +947,36 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         "domain": DOMAIN,
         "start": _iso(start),
         "end": _iso(dates[-1]),
-        "days": days,
+        "days": len(dates),
         "seed": seed,
         "scale": scale,
         "files": sorted(written),
         "files_written": len(written),
         "rows": rows_written,
-        "duplicates": duplicates,
-        "redeliveries": len(redelivered),
+        "duplicates": deliveries.duplicates,
+        "redeliveries": len(deliveries.redelivered),
         "bad_rows": bad_rows,
         "orphan_items": orphans,
-        "malformed_rows": malformed,
-        "empty_files": len(empty_keys),
-        "late_files": len(late_keys),
+        "malformed_rows": deliveries.malformed,
+        "empty_files": len(defect_files["empty_files"]),
+        "late_files": len(defect_files["late_files"]),
         "blank_days_since_prior_order": blank_since,
-        "bom_crlf_files": len(bom_keys),
-        "defect_files": {
-            "redeliveries": redelivery_keys,
-            "malformed_rows": malformed_keys,
-            "late_files": late_keys,
-            "empty_files": empty_keys,
-            "bom_crlf_files": bom_keys,
-            "xlsx_files": xlsx_keys,
-        },
+        "bom_crlf_files": len(defect_files["bom_crlf_files"]),
+        "defect_files": defect_files,
         "products": {
-            "snapshots": [_iso(start)] + ([_iso(snap2_day)] if snap2_day is not None else []),
-            "initial": len(snapshot1),
-            "renamed": renamed,
-            "moved": moved,
-            "new": added,
+            "snapshots": [_iso(start)] + ([_iso(catalog.snap2_day)] if catalog.snap2_day is not None else []),
+            "initial": len(catalog.snapshot1),
+            "renamed": catalog.renamed,
+            "moved": catalog.moved,
+            "new": catalog.added,
         },
         "expected_silver": {
-            "products": len(products),
+            "products": len(catalog.products),
             "orders": sum(v["orders"] for v in daily.values()),
             "order_items": sum(v["order_items"] for v in daily.values()),
             "quarantine": {
                 "orders": quarantine_orders,
-                "order_items": sum(bad_rows[r] for r in item_rules),
+                "order_items": sum(bad_rows[r] for r in ITEM_RULES),
             },
             "daily": daily,
         },

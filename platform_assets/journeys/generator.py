@@ -20,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 from platform_assets.journeys.sources import (
     CONVERSION_COLUMNS,
@@ -75,27 +77,84 @@ def _ts(rng: random.Random, first: datetime, last: datetime) -> datetime:
     return first + timedelta(seconds=rng.randrange(int((last - first).total_seconds())))
 
 
+class Expected(TypedDict):
+    """What the pipeline must produce from the generated tables (plain Python, independent of Spark)."""
+
+    conversions: int
+    attributed_conversions: int
+    excluded: dict[str, int]  # by reason
+    journey_rows: int
+    revenue_attributed: float
+    total_cost: float
+    cost_by_date: dict[str, float]
+
+
+class Summary(TypedDict):
+    """What `generate` wrote into the source database, its defects, and the truth of the pipeline."""
+
+    domain: str
+    url: str  # password hidden
+    start: str
+    end: str
+    days: int
+    seed: int
+    scale: float
+    files_written: int
+    rows: dict[str, int]  # by source table
+    defects: dict[str, int]  # counted by kind
+    expected: Expected
+
+
+@dataclass
+class _Tables:
+    sessions: list[dict] = field(default_factory=list)
+    costs: list[dict] = field(default_factory=list)
+    conversions: list[dict] = field(default_factory=list)
+    defects: Counter = field(default_factory=Counter)
+
+
 def generate(
     out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0, journeys_db: str | None = None
-) -> dict:
-    """Write the source database and return {domain, url (password hidden), files_written, rows {table:
-    rows}, defects {...}, expected {...}}."""
+) -> Summary:
+    """Write the source database (`journeys_db`, default `sources/challenge.db` beside `out`)."""
     import sqlalchemy as sa
 
     if days < 1:
         raise ValueError("days must be >= 1")
     if not scale > 0:
         raise ValueError("scale must be > 0")
-    rng = random.Random(seed)
+    tables = _simulate(random.Random(seed), seed, start, days, scale)
+    url = journeys_db or default_url(out)
+    _load(url, tables)
+    return {
+        "domain": "journeys",
+        "url": sa.engine.make_url(url).render_as_string(hide_password=True),
+        "start": start.isoformat(),
+        "end": (start + timedelta(days=days - 1)).isoformat(),
+        "days": days,
+        "seed": seed,
+        "scale": scale,
+        "files_written": 1,
+        "rows": {
+            SESSION_SOURCES: len(tables.sessions),
+            CONVERSIONS: len(tables.conversions),
+            SESSION_COSTS: len(tables.costs),
+        },
+        "defects": dict(sorted(tables.defects.items())),
+        "expected": expected(tables.sessions, tables.conversions, tables.costs),
+    }
+
+
+def _simulate(rng: random.Random, seed: int, start: date, days: int, scale: float) -> _Tables:
+    """Users' browsing histories (sessions with their costs) and the conversions they lead to, with the
+    challenge's defects: sessionless buyers, impression-only journeys, missing cost rows, repeat buyers,
+    and paid traffic that never converts."""
     first = datetime.combine(start, datetime.min.time())
     end = first + timedelta(days=days)
     channels = list(CHANNELS)
     weights = [CHANNELS[c][0] for c in channels]
-
-    sessions: list[dict] = []
-    costs: list[dict] = []
-    conversions: list[dict] = []
-    defects: Counter = Counter()
+    out = _Tables()
+    sessions, costs, conversions, defects = out.sessions, out.costs, out.conversions, out.defects
 
     def add_session(user: str, channel: str, ts: datetime, impression: int) -> dict:
         s = {
@@ -175,7 +234,14 @@ def generate(
         user = _hex(seed, "window-shopper", n)
         add_session(user, rng.choice(sorted(COST_ONLY)), _ts(rng, first, end), 0)
 
-    url = journeys_db or default_url(out)
+    return out
+
+
+def _load(url: str, tables: _Tables) -> None:
+    """Replace the source tables with the generated rows, in one transaction."""
+    import sqlalchemy as sa
+
+    sessions, conversions, costs = tables.sessions, tables.conversions, tables.costs
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url)
@@ -199,22 +265,8 @@ def generate(
     finally:
         engine.dispose()
 
-    return {
-        "domain": "journeys",
-        "url": sa.engine.make_url(url).render_as_string(hide_password=True),
-        "start": start.isoformat(),
-        "end": (start + timedelta(days=days - 1)).isoformat(),
-        "days": days,
-        "seed": seed,
-        "scale": scale,
-        "files_written": 1,
-        "rows": {SESSION_SOURCES: len(sessions), CONVERSIONS: len(conversions), SESSION_COSTS: len(costs)},
-        "defects": dict(sorted(defects.items())),
-        "expected": expected(sessions, conversions, costs),
-    }
 
-
-def expected(sessions: list[dict], conversions: list[dict], costs: list[dict]) -> dict:
+def expected(sessions: list[dict], conversions: list[dict], costs: list[dict]) -> Expected:
     """What the pipeline must produce from these tables (plain Python, independent of Spark)."""
     by_user: dict[str, list[tuple[datetime, str, dict]]] = defaultdict(list)
     for s in sessions:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import TypedDict
 
 from platform_assets.core.samplefiles import write_csv
 
@@ -143,11 +144,66 @@ def _bool_text(rng: random.Random, value: bool) -> str:
     return rng.choice(("TRUE", "TRUE", "true", "1") if value else ("FALSE", "FALSE", "false", "0"))
 
 
-def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> dict:
+class Defects(TypedDict):
+    """One of each, counted as a correct pipeline must meet them."""
+
+    currency_usd: int
+    superseded_line_items: int
+    creation_date_matches_folder: int
+    item_price_is_number: int
+    is_loyalty_is_boolean: int
+    duplicate_option_rows: int
+    orphan_options: int
+    malformed_lines: int
+
+
+class Summary(TypedDict):
+    """What `generate` wrote: files, rows by source, the customers' story, the defects."""
+
+    files_written: int
+    rows: dict[str, int]  # data rows by source (defect rows included)
+    customers: int
+    loyalty_members: int
+    orders: int
+    lines: int  # line items before the defects were added
+    options: int  # option rows before the defects were added
+    guest_orders: int
+    churned_customers: int
+    defects: Defects
+
+
+def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float = 1.0) -> Summary:
+    """Write the restaurants landing files for `days` days from `start` under `out/restaurants/`."""
+    # One random stream, drawn in this order (restaurants, customers, each day's orders, defects): same
+    # seed, same bytes.
     rng = random.Random(seed)
     out = Path(out)
     restaurants = [f"{rng.getrandbits(96):024x}" for _ in range(6)]
-    popularity = [6, 5, 4, 3, 2, 1]
+    customers = _customers(rng, days, scale)
+    items, options, counts = _orders(rng, start, days, scale, restaurants, customers)
+    defects = _defects(rng, start, days, restaurants, items, options)
+    files, dim_rows = _write(out, start, days, items, options)
+    return {
+        "files_written": files,
+        "rows": {
+            "order_items": sum(len(v) for v in items.values()),
+            "order_item_options": sum(len(v) for v in options.values()),
+            "date_dim": dim_rows,
+        },
+        "customers": len(customers),
+        "loyalty_members": sum(c.loyalty for c in customers),
+        "orders": counts["orders"],
+        "lines": counts["lines"],
+        "options": counts["options"],
+        "guest_orders": counts["guest_orders"],
+        "churned_customers": counts["churned_customers"],
+        "defects": defects,
+    }
+
+
+def _customers(rng: random.Random, days: int, scale: float) -> list[_Customer]:
+    """The BG/NBD story per customer: a join day, an order rate, a dropout chance, a mean spend; loyalty
+    members order more often and churn less; some have a card (a few spreadsheet-mangled)."""
     customers: list[_Customer] = []
     for _ in range(max(12, int(_BASE_CUSTOMERS * scale))):
         loyalty = rng.random() < 0.35
@@ -166,6 +222,20 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
                 spend=rng.gammavariate(3.0, 6.0),
             )
         )
+    return customers
+
+
+def _orders(
+    rng: random.Random,
+    start: date,
+    days: int,
+    scale: float,
+    restaurants: list[str],
+    customers: list[_Customer],
+) -> tuple[dict[str, list[list[str]]], dict[str, list[list[str]]], dict[str, int]]:
+    """Each day's line items and options by date: the customers alive, joined and drawn that day, and a
+    few guests; a customer may churn after an order."""
+    popularity = [6, 5, 4, 3, 2, 1]
     items: dict[str, list[list[str]]] = {}
     options: dict[str, list[list[str]]] = {}
     counts = {"orders": 0, "lines": 0, "options": 0, "guest_orders": 0, "churned_customers": 0}
@@ -193,7 +263,14 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         items[d], options[d] = day_items, day_options
     counts["lines"] = sum(len(v) for v in items.values())
     counts["options"] = sum(len(v) for v in options.values())
-    defects = _defects(rng, start, days, restaurants, items, options)
+    return items, options, counts
+
+
+def _write(
+    out: Path, start: date, days: int, items: dict[str, list[list[str]]], options: dict[str, list[list[str]]]
+) -> tuple[int, int]:
+    """Each day's two files (lower-case headers on some days, CRLF on alternate ones) and the calendar;
+    the files written and the calendar's rows."""
     files = 0
     for k in range(days):
         d = (start + timedelta(days=k)).isoformat()
@@ -226,19 +303,7 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
         modified=datetime.fromisoformat(f"{start.isoformat()}T00:30:00+00:00"),
         crlf=True,
     )
-    files += 1
-    return {
-        "files_written": files,
-        "rows": {
-            "order_items": sum(len(v) for v in items.values()),
-            "order_item_options": sum(len(v) for v in options.values()),
-            "date_dim": len(dim_rows),
-        },
-        "customers": len(customers),
-        "loyalty_members": sum(c.loyalty for c in customers),
-        **counts,
-        "defects": defects,
-    }
+    return files + 1, len(dim_rows)
 
 
 def _order(rng, who, moment, restaurants, popularity, day_items, day_options) -> None:
@@ -294,7 +359,7 @@ def _excel(card: str) -> str:
     return f"{mantissa}E{exponent}"
 
 
-def _defects(rng, start: date, days: int, restaurants, items, options) -> dict[str, int]:
+def _defects(rng, start: date, days: int, restaurants, items, options) -> Defects:
     """One of each defect, on the middle day (and the malformed line on the last day)."""
     d = (start + timedelta(days=days // 2)).isoformat()
     day = date.fromisoformat(d)
