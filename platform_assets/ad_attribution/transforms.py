@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 COST = "decimal(18,6)"
 MICROS_PER_SECOND = 1_000_000
+MICROS_PER_DAY = 86_400 * MICROS_PER_SECOND
 CLICK_WINDOW_SECONDS = 7 * 86_400
 VIEW_WINDOW_SECONDS = 86_400
 
@@ -75,7 +76,13 @@ def attribute(orders: DataFrame, events: DataFrame) -> DataFrame:
     text), so an order has one touch at most and a click anywhere in its 7 days beats any impression.
     """
     o = orders.select("order_id", "user_id", "order_ts", "amount", "dt")
-    e = events.where(F.col("event_type").isin(*rules.EVENT_TYPES)).select(
+    keys = o.select(
+        F.col("order_id").alias("_o_id"),
+        F.col("dt").alias("_o_dt"),
+        F.col("user_id").alias("_o_user"),
+        F.col("order_ts").alias("_o_ts"),
+    )
+    e = events.select(
         F.col("user_id").alias("_e_user"),
         F.col("event_id").alias("_e_id"),
         F.col("campaign_id").alias("_e_campaign"),
@@ -83,21 +90,31 @@ def attribute(orders: DataFrame, events: DataFrame) -> DataFrame:
         F.col("event_type").alias("_e_type"),
         F.col("event_ts").alias("_e_ts"),
     )
-    lag = F.unix_micros(F.col("order_ts")) - F.unix_micros(F.col("_e_ts"))
-    window = F.when(F.col("_e_type") == "click", F.lit(CLICK_WINDOW_SECONDS * MICROS_PER_SECOND)).otherwise(
-        F.lit(VIEW_WINDOW_SECONDS * MICROS_PER_SECOND)
+    lag = F.unix_micros(F.col("_o_ts")) - F.unix_micros(F.col("_e_ts"))
+    # Impressions are most events and count for one day only: joining them by user AND day (the order's day
+    # or the one before, as whole days since the epoch: no time zone involved) keeps a heavy user's other
+    # days out of the join, which is most of its cost. Clicks are few and join by user over 7 days.
+    order_day = F.floor(F.unix_micros(F.col("_o_ts")) / F.lit(MICROS_PER_DAY))
+    impressions = keys.withColumn("_day", F.explode(F.array(order_day, order_day - 1))).join(
+        e.where(F.col("_e_type") == "impression").withColumn(
+            "_e_day", F.floor(F.unix_micros(F.col("_e_ts")) / F.lit(MICROS_PER_DAY))
+        ),
+        (F.col("_o_user") == F.col("_e_user")) & (F.col("_day") == F.col("_e_day")),
     )
-    joined = o.join(
-        e,
-        (F.col("user_id") == F.col("_e_user")) & (lag >= 0) & (lag <= window),
-        "left",
-    ).withColumn("_lag_us", lag)
-    best = Window.partitionBy("order_id", "dt").orderBy(
-        (F.col("_e_type") == "click").desc_nulls_last(),
-        F.col("_e_ts").desc_nulls_last(),
-        F.col("_e_id").desc_nulls_last(),
+    views = impressions.where((lag >= 0) & (lag <= F.lit(VIEW_WINDOW_SECONDS * MICROS_PER_SECOND)))
+    clicks = keys.join(e.where(F.col("_e_type") == "click"), F.col("_o_user") == F.col("_e_user")).where(
+        (lag >= 0) & (lag <= F.lit(CLICK_WINDOW_SECONDS * MICROS_PER_SECOND))
     )
-    touched = joined.withColumn("_rank", F.row_number().over(best)).where(F.col("_rank") == 1)
+    candidates = views.drop("_day", "_e_day").unionByName(clicks).withColumn("_lag_us", lag)
+    best = Window.partitionBy("_o_id", "_o_dt").orderBy(
+        (F.col("_e_type") == "click").desc(), F.col("_e_ts").desc(), F.col("_e_id").desc()
+    )
+    touch = (
+        candidates.withColumn("_rank", F.row_number().over(best))
+        .where(F.col("_rank") == 1)
+        .drop("_rank", "_o_user", "_o_ts", "_e_user")
+    )
+    touched = o.join(touch, (F.col("order_id") == F.col("_o_id")) & (F.col("dt") == F.col("_o_dt")), "left")
     return touched.select(
         "order_id",
         "user_id",
