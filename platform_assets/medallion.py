@@ -282,15 +282,7 @@ def spark_asset(
     version = code_version(transform, [w.contract for w in writes.values() if w.contract], params)
     specs, check_specs = asset_specs(group, reads, writes, checks, partitioned, version, kinds, freshness)
 
-    @dg.multi_asset(
-        name=name,
-        specs=specs,
-        check_specs=check_specs,
-        partitions_def=DAILY if partitioned else None,
-        backfill_policy=SINGLE_RUN if partitioned else None,
-        can_subset=False,
-        op_tags={DOMAIN_TAG: group},
-    )
+    @dg.multi_asset(**step_options(name, group, specs, check_specs, partitioned))
     def _asset(
         context: dg.AssetExecutionContext,
         spark: SparkEngine,
@@ -386,6 +378,26 @@ def asset_specs(
     return specs, check_specs
 
 
+def step_options(
+    name: str,
+    group: str,
+    specs: list[dg.AssetSpec],
+    check_specs: list[dg.AssetCheckSpec],
+    partitioned: bool,
+) -> dict[str, Any]:
+    """What every step of the builders is: its tables and checks as one op (never subset: a job commits
+    its outputs together), the daily partitions as one run per range, queued by domain."""
+    return dict(
+        name=name,
+        specs=specs,
+        check_specs=check_specs,
+        partitions_def=DAILY if partitioned else None,
+        backfill_policy=SINGLE_RUN if partitioned else None,
+        can_subset=False,
+        op_tags={DOMAIN_TAG: group},
+    )
+
+
 def driver_asset(
     *,
     name: str,
@@ -429,15 +441,9 @@ def driver_asset(
         yield from report(context, _with_catalog(EngineRun.of_job(result, lake.root), writes, reads), writes)
 
     decorate = dg.multi_asset(
-        name=name,
-        specs=specs,
-        check_specs=check_specs,
-        partitions_def=DAILY if partitioned else None,
-        backfill_policy=SINGLE_RUN if partitioned else None,
-        can_subset=False,
+        **step_options(name, group, specs, check_specs, partitioned),
         # Resources by key (the step names what it needs), so one builder serves every step's signature.
         required_resource_keys={"lake", *resources},
-        op_tags={DOMAIN_TAG: group},
     )
     if config is None:
 

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Callable, TypedDict
+from typing import Any, Callable, NamedTuple, TypedDict
 
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS
-from platform_assets.core.samplefiles import write_csv, write_jsonl
+from platform_assets.core.samplefiles import GeneratedFiles, write_csv, write_jsonl
 
 __all__ = ["generate", "CHANNELS"]
 
@@ -175,17 +175,9 @@ class ExpectedSilver(TypedDict):
     daily: dict[str, DayTruth]
 
 
-class Summary(TypedDict):
+class Summary(GeneratedFiles):
     """What `generate` delivered (physical rows) and the truth of silver."""
 
-    domain: str
-    start: str
-    end: str
-    days: int
-    seed: int
-    scale: float
-    files: list[str]  # landing keys, sorted
-    files_written: int
     rows: dict[str, int]  # physical rows delivered, by source
     campaigns: list[Campaign]
     late_files: int
@@ -268,11 +260,9 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     written = _Written()
     for d in dates:
         first = _at(d, 25, rng.randint(0, 600))
-        _write_meta(out, rng, d, first, by_day[d], deliveries, written)
-        _write_google(out, rng, d, first, by_day[d], deliveries, written)
-        _write_tiktok(out, rng, d, first, by_day[d], deliveries, written)
-        _write_late_and_redelivered(out, rng, d, first, deliveries, written)
-        _write_orders(out, rng, d, first, by_day[d], deliveries, written)
+        files = _DayFiles(out, rng, d, first, by_day[d], deliveries, written)
+        for write in (_write_meta, _write_google, _write_tiktok, _write_late_and_redelivered, _write_orders):
+            write(files)
     return _summary(dates, seed, scale, by_day, audience, bad_rows, deliveries, written)
 
 
@@ -440,6 +430,18 @@ def _delivery_defects(rng: random.Random, dates: list[date], by_day: dict[date, 
     return _Deliveries(late_day, redelivery_day, dup_day, late, redelivered, redelivered_orders)
 
 
+class _DayFiles(NamedTuple):
+    """What writing one day's files needs (its first delivery time, the day's rows, the defects)."""
+
+    out: Path
+    rng: random.Random
+    d: date
+    first: datetime
+    day: _Day
+    deliveries: _Deliveries
+    written: _Written
+
+
 def _key(source: str, d: date, name: str) -> str:
     return f"{DOMAIN}/{source}/{d.isoformat()}/{name}"
 
@@ -463,16 +465,9 @@ def _meta_record(e: _Event) -> dict[str, Any]:
     }
 
 
-def _write_meta(
-    out: Path,
-    rng: random.Random,
-    d: date,
-    first: datetime,
-    day: _Day,
-    deliveries: _Deliveries,
-    written: _Written,
-) -> None:
+def _write_meta(f: _DayFiles) -> None:
     """`meta.jsonl`; on the duplicate day, exact copies of a few rule-abiding lines after the original."""
+    out, rng, d, first, day, deliveries, written = f
     meta = _on_time(day, deliveries, lambda e: e.channel.name == "meta")
     if d == deliveries.dup_day:
         clean = [i for i, e in enumerate(meta) if not e.tag]
@@ -486,16 +481,9 @@ def _write_meta(
     written.add(k, AD_EVENTS.name, len(meta))
 
 
-def _write_google(
-    out: Path,
-    rng: random.Random,
-    d: date,
-    first: datetime,
-    day: _Day,
-    deliveries: _Deliveries,
-    written: _Written,
-) -> None:
+def _write_google(f: _DayFiles) -> None:
     """`google.csv`: naive UTC timestamps (with or without microseconds), blank cost of free impressions."""
+    out, rng, d, first, day, deliveries, written = f
     google = _on_time(day, deliveries, lambda e: e.channel.name == "google")
     micros = rng.random() < 0.5
     k = _key(AD_EVENTS.name, d, "google.csv")
@@ -520,17 +508,10 @@ def _write_google(
     written.add(k, AD_EVENTS.name, len(google))
 
 
-def _write_tiktok(
-    out: Path,
-    rng: random.Random,
-    d: date,
-    first: datetime,
-    day: _Day,
-    deliveries: _Deliveries,
-    written: _Written,
-) -> None:
+def _write_tiktok(f: _DayFiles) -> None:
     """TikTok's two files: impressions in the seed's shape (no event_type, the platform's own `region`
     column, local-time offsets), clicks as JSON lines."""
+    out, rng, d, first, day, deliveries, written = f
     tiktok = _on_time(day, deliveries, lambda e: e.channel.name == "TikTok")
     impressions = [e for e in tiktok if e.event_type != "click"]
     clicks = [e for e in tiktok if e.event_type == "click"]
@@ -574,10 +555,9 @@ def _write_tiktok(
     written.add(k, AD_EVENTS.name, len(clicks))
 
 
-def _write_late_and_redelivered(
-    out: Path, rng: random.Random, d: date, first: datetime, deliveries: _Deliveries, written: _Written
-) -> None:
+def _write_late_and_redelivered(f: _DayFiles) -> None:
     """The meta events held back to D+2, and the meta events delivered twice."""
+    out, rng, d, first, day, deliveries, written = f
     if d == deliveries.late_day:
         k = _key(AD_EVENTS.name, d, "meta_late.jsonl")
         write_jsonl(
@@ -595,16 +575,9 @@ def _write_late_and_redelivered(
         written.add(k, AD_EVENTS.name, len(deliveries.redelivered))
 
 
-def _write_orders(
-    out: Path,
-    rng: random.Random,
-    d: date,
-    first: datetime,
-    day: _Day,
-    deliveries: _Deliveries,
-    written: _Written,
-) -> None:
+def _write_orders(f: _DayFiles) -> None:
     """`orders.csv`, in the seed's header and column order on some days, the canonical one on others."""
+    out, rng, d, first, day, deliveries, written = f
     orders = sorted(day.orders, key=lambda o: (o.ts, o.order_id))
     seed_shape = rng.random() < 0.5
     whole = rng.random() < 0.5

@@ -18,12 +18,28 @@ import zipfile
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, TypedDict
 
 __all__ = ["write_csv", "write_xlsx", "write_jsonl", "write_bytes", "landing_path"]
 
 Header = Sequence[str]
 Rows = Iterable[Sequence[Any]]
+
+
+class Generated(TypedDict):
+    """What every generator's summary starts with: the range and the randomness it was made from."""
+
+    domain: str
+    start: str
+    end: str
+    days: int
+    seed: int
+    scale: float
+    files_written: int
+
+
+class GeneratedFiles(Generated):
+    files: list[str]  # landing keys, sorted
 
 
 def _utc(modified: datetime) -> datetime:

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypedDict
 
-from platform_assets.core.samplefiles import write_bytes, write_csv, write_xlsx
+from platform_assets.core.samplefiles import GeneratedFiles, write_bytes, write_csv, write_xlsx
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS
 
 __all__ = ["generate", "RULES", "DEPARTMENTS"]
@@ -420,18 +420,10 @@ class ExpectedSilver(TypedDict):
     daily: dict[str, DayTruth]  # by date
 
 
-class Summary(TypedDict):
+class Summary(GeneratedFiles):
     """What `generate` delivered (all counts physical rows/files as delivered: duplicates, re-delivered and
     malformed rows included) and what a correct pipeline makes of it."""
 
-    domain: str
-    start: str
-    end: str
-    days: int
-    seed: int
-    scale: float
-    files: list[str]  # landing keys, sorted
-    files_written: int
     rows: dict[str, int]  # data rows of every file (header excluded), by source
     duplicates: int  # extra exact copies inside a file
     redeliveries: int  # order rows repeated in the later `orders_redelivery.csv`

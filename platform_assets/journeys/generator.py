@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
 
+from platform_assets.core.samplefiles import Generated
 from platform_assets.journeys.sources import (
     CONVERSION_COLUMNS,
     CONVERSIONS,
@@ -89,17 +90,10 @@ class Expected(TypedDict):
     cost_by_date: dict[str, float]
 
 
-class Summary(TypedDict):
+class Summary(Generated):
     """What `generate` wrote into the source database, its defects, and the truth of the pipeline."""
 
-    domain: str
     url: str  # password hidden
-    start: str
-    end: str
-    days: int
-    seed: int
-    scale: float
-    files_written: int
     rows: dict[str, int]  # by source table
     defects: dict[str, int]  # counted by kind
     expected: Expected

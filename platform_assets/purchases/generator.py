@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TypedDict
 
-from platform_assets.core.samplefiles import write_csv
+from platform_assets.core.samplefiles import GeneratedFiles, write_csv
 from platform_assets.purchases.rules import FX_RULES, PURCHASE_RULES
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES
 
@@ -211,17 +211,9 @@ class Expected(TypedDict):
     summary: dict[str, CustomerTruth]  # by customer_id (text)
 
 
-class Summary(TypedDict):
+class Summary(GeneratedFiles):
     """What `generate` wrote and what a correct pipeline makes of it."""
 
-    domain: str
-    start: str
-    end: str
-    days: int
-    seed: int
-    scale: float
-    files: list[str]  # landing keys, sorted
-    files_written: int
     rows: dict[str, int]  # data rows as delivered, by source
     bad_rows: dict[str, int]  # purchases rows breaking each rule
     fx_bad_rows: dict[str, int]  # fx rows breaking each rule
