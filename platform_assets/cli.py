@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -82,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "verbose", False):
         os.environ.setdefault("RUST_LOG", "info")  # Sail's own log (quiet by default)
+    elif args.command in ("run", "demo"):
+        # A quiet console: the libraries' own warnings (the Spark Connect client's planning hints, Dagster's
+        # preview notices) are for --verbose; what a run found is in its step lines and checks.
+        warnings.filterwarnings("ignore")
     if args.command == "generate":
         return cmd_generate(
             args.out, args.start, args.days, args.seed, args.scale, args.domain, args.journeys_db

@@ -430,7 +430,7 @@ def driver_asset(
         out: StepOutput = step(context, days or [], store, **wanted, **extra)
         outcomes = []
         for c in checks:
-            verdict = load_object(c.fn)(out.tables, out.facts, **c.params)
+            verdict = load_object(c.fn)(out.tables, out.facts, **_run_params(context, c))
             passed, metadata, severity = verdict if len(verdict) == 3 else (*verdict, c.severity)
             outcomes.append(
                 CheckOutcome(
@@ -544,7 +544,10 @@ def report(
     materialized = {r.asset_key: r for r in run.results if isinstance(r, dg.MaterializeResult)}
     yield from checks
     if run.verdict is None:
-        raise dg.Failure("the Spark job sent no verdict (which checks blocked, what it committed)")
+        raise dg.Failure(
+            "the job sent no verdict (which checks blocked, what it committed): on Glue/EMR, a job package "
+            "older than this code; run `omnilake aws package` and point OMNILAKE_AWS_ARTIFACTS at it"
+        )
     if run.verdict.blocked:
         names = ", ".join(run.verdict.blocked)
         blocked = [c for c in checks if f"{'/'.join(c.asset_key.path)}:{c.check_name}" in run.verdict.blocked]
@@ -571,7 +574,7 @@ def report(
         )
     missing = [t.path for t in tables if dg.AssetKey(t.key) not in materialized]
     if missing:
-        raise dg.Failure(f"the Spark job reported no materialization for {', '.join(missing)}")
+        raise dg.Failure(f"the job reported no materialization for {', '.join(missing)}")
     for t in tables:
         yield materialized[dg.AssetKey(t.key)]
 

@@ -39,9 +39,11 @@ def warehouse_asset(
     schema: dg.TableSchema,
     total: str | None = None,
     views: Sequence[View] = (),
+    metadata: Mapping[str, object] | None = None,
 ) -> dg.AssetsDefinition:
     """`warehouse/<domain>/<gold table>`: `publish(warehouse, rows)` makes the warehouse table `table` equal
-    the gold table and returns its counts (rows written, inserted, ...). `matches_gold`: the served table
+    the gold table and returns its counts (rows written, inserted, ...); `metadata`: more of the table's
+    definition (its contract). `matches_gold`: the served table
     has gold's row count and, when `total` names a money column, gold's sum of it (to the cent)."""
     domain = gold.domain
     key = dg.AssetKey(["warehouse", domain, gold.name])
@@ -54,7 +56,7 @@ def warehouse_asset(
             group_name=domain,
             deps=[dg.AssetKey(gold.key)],
             kinds={"sql", "warehouse"},
-            metadata={"dagster/column_schema": schema},
+            metadata={**(metadata or {}), "dagster/column_schema": schema},
             owners=owners,
         ),
         *(

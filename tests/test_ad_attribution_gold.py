@@ -298,3 +298,34 @@ def test_revenue_reconciles_with_silver_orders_and_fails_when_it_does_not(spark,
             "silver_orders": "13",
         }
     ]
+
+
+def test_impression_window_is_exact_to_the_microsecond_across_midnight(spark):
+    """The join buckets impressions by UTC day (the order's and the one before): an impression exactly one
+    day before an order at midnight, or before one a microsecond to midnight, still counts; a microsecond
+    more does not."""
+    us = timedelta(microseconds=1)
+    midnight = datetime(2025, 3, 10, tzinfo=timezone.utc)
+    last = midnight + DAY - us  # 2025-03-10 23:59:59.999999
+    events = events_frame(
+        spark,
+        [
+            ("e_mid", "u_mid", "c_view", "tiktok", "impression", midnight - DAY, "0.004"),
+            ("e_mid_out", "u_mid_out", "c_view", "tiktok", "impression", midnight - DAY - us, "0.004"),
+            ("e_last", "u_last", "c_view", "tiktok", "impression", last - DAY, "0.004"),
+            ("e_last_out", "u_last_out", "c_view", "tiktok", "impression", last - DAY - us, "0.004"),
+        ],
+    )
+    orders = orders_frame(
+        spark,
+        [
+            ("o_mid", "u_mid", midnight, "1.00"),
+            ("o_mid_out", "u_mid_out", midnight, "1.00"),
+            ("o_last", "u_last", last, "1.00"),
+            ("o_last_out", "u_last_out", last, "1.00"),
+        ],
+    )
+    rows = by_order(transforms.attribute(orders, events).collect())
+    assert touch(rows["o_mid"])[2:] == ("e_mid", "view", 86400.0)
+    assert touch(rows["o_last"])[2:] == ("e_last", "view", 86400.0)
+    assert touch(rows["o_mid_out"]) == touch(rows["o_last_out"]) == (None, None, None, None, None)

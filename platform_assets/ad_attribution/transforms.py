@@ -74,6 +74,7 @@ def attribute(orders: DataFrame, events: DataFrame) -> DataFrame:
     `order_ts - 1 day <= event_ts <= order_ts` for impressions (both ends inclusive, to the microsecond).
     The touch is the first candidate by (click before impression, latest event_ts, greatest event_id as
     text), so an order has one touch at most and a click anywhere in its 7 days beats any impression.
+    Orders are silver's: `order_id` never null and unique per `dt` (the touch joins back by both).
     """
     o = orders.select("order_id", "user_id", "order_ts", "amount", "dt")
     keys = o.select(
@@ -92,12 +93,15 @@ def attribute(orders: DataFrame, events: DataFrame) -> DataFrame:
     )
     lag = F.unix_micros(F.col("_o_ts")) - F.unix_micros(F.col("_e_ts"))
     # Impressions are most events and count for one day only: joining them by user AND day (the order's day
-    # or the one before, as whole days since the epoch: no time zone involved) keeps a heavy user's other
-    # days out of the join, which is most of its cost. Clicks are few and join by user over 7 days.
-    order_day = F.floor(F.unix_micros(F.col("_o_ts")) / F.lit(MICROS_PER_DAY))
-    impressions = keys.withColumn("_day", F.explode(F.array(order_day, order_day - 1))).join(
+    # or the one before, as the first microsecond of the day since the epoch: integer arithmetic, no time
+    # zone involved) keeps a heavy user's other days out of the join, which is most of its cost. Clicks are
+    # few and join by user over 7 days.
+    day = F.lit(MICROS_PER_DAY)
+    order_micros, event_micros = F.unix_micros(F.col("_o_ts")), F.unix_micros(F.col("_e_ts"))
+    order_day = order_micros - F.pmod(order_micros, day)
+    impressions = keys.withColumn("_day", F.explode(F.array(order_day, order_day - day))).join(
         e.where(F.col("_e_type") == "impression").withColumn(
-            "_e_day", F.floor(F.unix_micros(F.col("_e_ts")) / F.lit(MICROS_PER_DAY))
+            "_e_day", event_micros - F.pmod(event_micros, day)
         ),
         (F.col("_o_user") == F.col("_e_user")) & (F.col("_day") == F.col("_e_day")),
     )

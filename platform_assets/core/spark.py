@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -244,8 +245,10 @@ def submit_conf_args(conf: dict[str, str] | None = None) -> list[str]:
     """`--conf k=v` arguments for spark-submit with the same settings as the in-process session."""
     args: list[str] = []
     for key, value in {**SESSION_CONF, **LOCAL_CONF, **(conf or {})}.items():
-        if key == "spark.driver.extraJavaOptions":
-            value = f"{STEP_JVM_OPTIONS} {value}"
+        if key == "spark.driver.extraJavaOptions" and not re.search(
+            r"-XX:[+-]Use\w*GC|TieredStopAtLevel", value
+        ):
+            value = f"{STEP_JVM_OPTIONS} {value}"  # unless the user chose a collector or compiler
         if key == "spark.driver.memory":
             args += ["--driver-memory", value]
         else:

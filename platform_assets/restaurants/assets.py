@@ -179,6 +179,7 @@ def warehouse_mart(mart: str) -> dg.AssetsDefinition:
         description=f"Warehouse table `{name}`: gold `{GOLD[mart].path}` as it is, replaced in one transaction.",
         # The served table is the gold mart as it is: the same columns, described by the same contract.
         schema=contract_metadata(MART_CODE[mart][1])["dagster/column_schema"],
+        metadata={"contract": contract_metadata(MART_CODE[mart][1])["contract"]},
     )
 
 
