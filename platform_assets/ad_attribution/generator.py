@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple, TypedDict
 
 from platform_assets.ad_attribution.sources import AD_EVENTS, DOMAIN, ORDERS
-from platform_assets.core.samplefiles import GeneratedFiles, write_csv, write_jsonl
+from platform_assets.core.samplefiles import GeneratedFiles, check_range, write_csv, write_jsonl
 
 __all__ = ["generate", "CHANNELS"]
 
@@ -243,10 +243,7 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     06:00); on the re-delivery day `meta_redelivery.jsonl` (D+1, hours after the first); orders
     `orders/<D>/orders.csv` and on the re-delivery day `orders_redelivery.csv`.
     """
-    if days < 1:
-        raise ValueError("days must be >= 1")
-    if not scale > 0:
-        raise ValueError("scale must be > 0")
+    check_range(days, scale)
     out = Path(out)
     # One random stream, drawn in this order (audience, events and orders, row defects, delivery defects,
     # then per day each source's file): same seed, same bytes.

@@ -42,6 +42,14 @@ class GeneratedFiles(Generated):
     files: list[str]  # landing keys, sorted
 
 
+def check_range(days: int, scale: float) -> None:
+    """What every generator accepts: at least one day, a positive scale."""
+    if days < 1:
+        raise ValueError("days must be >= 1")
+    if not scale > 0:
+        raise ValueError("scale must be > 0")
+
+
 def _utc(modified: datetime) -> datetime:
     """`modified` as an aware UTC datetime (a naive value is taken to be UTC already)."""
     if not isinstance(modified, datetime):

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypedDict
 
-from platform_assets.core.samplefiles import GeneratedFiles, write_bytes, write_csv, write_xlsx
+from platform_assets.core.samplefiles import GeneratedFiles, check_range, write_bytes, write_csv, write_xlsx
 from platform_assets.ecommerce.sources import DOMAIN, ORDER_ITEMS, ORDERS, PRODUCTS
 
 __all__ = ["generate", "RULES", "DEPARTMENTS"]
@@ -502,10 +502,7 @@ def generate(out: Path, start: date, days: int, *, seed: int = 7, scale: float =
     ISO date) in the last day's folder. A day's files get mtime D+1 01:00 UTC plus a few minutes
     (products 00:30), the re-delivery 4-9 hours later, the late file D+2 06:00.
     """
-    if days < 1:
-        raise ValueError("days must be >= 1")
-    if not scale > 0:
-        raise ValueError("scale must be > 0")
+    check_range(days, scale)
     out = Path(out)
     # One random stream, drawn in this order (products, customers, plan, days, delivery defects, file
     # times): same seed, same bytes.

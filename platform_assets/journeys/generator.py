@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
 
-from platform_assets.core.samplefiles import Generated
+from platform_assets.core.samplefiles import Generated, check_range
 from platform_assets.journeys.sources import (
     CONVERSION_COLUMNS,
     CONVERSIONS,
@@ -113,10 +113,7 @@ def generate(
     """Write the source database (`journeys_db`, default `sources/challenge.db` beside `out`)."""
     import sqlalchemy as sa
 
-    if days < 1:
-        raise ValueError("days must be >= 1")
-    if not scale > 0:
-        raise ValueError("scale must be > 0")
+    check_range(days, scale)
     tables = _simulate(random.Random(seed), seed, start, days, scale)
     url = journeys_db or default_url(out)
     _load(url, tables)

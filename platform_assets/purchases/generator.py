@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TypedDict
 
-from platform_assets.core.samplefiles import GeneratedFiles, write_csv
+from platform_assets.core.samplefiles import GeneratedFiles, check_range, write_csv
 from platform_assets.purchases.rules import FX_RULES, PURCHASE_RULES
 from platform_assets.purchases.sources import DOMAIN, FX_RATES, PURCHASES
 
@@ -258,10 +258,7 @@ def generate(
 
     `customers` overrides the customer count (default 300 x scale); `defects=False` writes clean data
     only (the bench's large history)."""
-    if days < 1:
-        raise ValueError("days must be >= 1")
-    if not scale > 0:
-        raise ValueError("scale must be > 0")
+    check_range(days, scale)
     out = Path(out)
     # One random stream, drawn in this order (customers, rates, purchases, delivery defects): same seed,
     # same bytes.
