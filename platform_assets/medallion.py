@@ -431,12 +431,7 @@ def driver_asset(
         outcomes = []
         for c in checks:
             verdict = load_object(c.fn)(out.tables, out.facts, **_run_params(context, c))
-            passed, metadata, severity = verdict if len(verdict) == 3 else (*verdict, c.severity)
-            outcomes.append(
-                CheckOutcome(
-                    writes[c.output].table.path, c.name, bool(passed), severity, c.blocking, metadata
-                )
-            )
+            outcomes.append(CheckOutcome.of(writes[c.output].table.path, c, verdict))
         result = publish_step(store, outputs, out, outcomes, days, log=context.log.info)
         yield from report(context, _with_catalog(EngineRun.of_job(result, lake.root), writes, reads), writes)
 
@@ -503,11 +498,9 @@ def code_version(transform: str, contracts: Sequence[str], params: dict | None =
     import hashlib
     import json
 
-    from platform_assets.core.execution import load_object
-
     digest = hashlib.sha256()
     digest.update(transform.encode())
-    digest.update(inspect.getsource(load_object(transform)).encode())
+    digest.update(source_text(transform).encode())
     for path in sorted(contracts):
         digest.update(path.encode())
         digest.update(source_text(path).encode())
@@ -637,8 +630,6 @@ def _failure_detail(check: dg.AssetCheckResult, limit: int = 5) -> str:
 
 def docstring(transform: Callable | str) -> str:
     """The docstring of a transform: the asset description analysts read."""
-    from platform_assets.core.execution import load_object
-
     fn = load_object(transform) if isinstance(transform, str) else transform
     return inspect.cleandoc(fn.__doc__ or "")
 

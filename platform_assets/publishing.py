@@ -8,7 +8,6 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import dagster as dg
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.lake import TableRef
@@ -118,6 +117,8 @@ def warehouse_asset(
 def _matches_gold(
     warehouse: WarehouseResource, key: dg.AssetKey, table: str, gold: pa.Table, total: str | None
 ) -> dg.AssetCheckResult:
+    import pyarrow.compute as pc
+
     measure = f", SUM({total}) AS total" if total else ""
     served = warehouse.read(f"SELECT COUNT(*) AS n{measure} FROM {table}")[0]
     same = served["n"] == gold.num_rows

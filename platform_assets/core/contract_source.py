@@ -27,7 +27,7 @@ _SPARK_TYPES = {
 }
 
 
-def _module(name: str) -> tuple[ast.Module, str]:
+def _module(name: str) -> tuple[ast.Module, tuple[str, ...]]:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
         raise ValueError(f"no source for module {name!r}")
@@ -36,10 +36,11 @@ def _module(name: str) -> tuple[ast.Module, str]:
 
 
 @lru_cache(maxsize=64)
-def _parse(origin: str, mtime_ns: int, size: int) -> tuple[ast.Module, str]:  # an edited file is read again
+def _parse(origin: str, mtime_ns: int, size: int) -> tuple[ast.Module, tuple[str, ...]]:
+    """The module's tree and lines, read once per version of the file (an edited file is read again)."""
     with open(origin, encoding="utf-8") as fh:
         text = fh.read()
-    return ast.parse(text), text
+    return ast.parse(text), tuple(text.splitlines(keepends=True))
 
 
 def _definition(module: str, name: str) -> tuple[str, ast.AST] | None:
@@ -123,9 +124,11 @@ def contract_columns(path: str) -> list[tuple[str, str, str | None]]:
 
 
 def source_text(path: str) -> str:
-    """The source of the class or function at `module:name`."""
+    """The source lines of the class or function at `module:name` (sliced from the cached module: this
+    runs for every asset while the definitions load)."""
     module, _, name = path.partition(":")
     found = _definition(module, name)
     if found is None:
         raise ValueError(f"{path}: not found")
-    return ast.get_source_segment(_module(found[0])[1], found[1]) or ""
+    node = found[1]
+    return "".join(_module(found[0])[1][node.lineno - 1 : node.end_lineno])

@@ -117,6 +117,13 @@ class CheckOutcome:
     blocking: bool = True
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, table: str, check: Any, verdict: tuple) -> "CheckOutcome":
+        """A check function's `(passed, metadata)` or `(passed, metadata, severity)` for the declared
+        `check` (a `CheckSpec`, or a builder's `Check`: name, severity, blocking)."""
+        passed, metadata, severity = verdict if len(verdict) == 3 else (*verdict, check.severity)
+        return cls(table, check.name, bool(passed), severity, check.blocking, metadata)
+
 
 @dataclass
 class JobResult:
@@ -266,9 +273,7 @@ def _execute(
                 checks.append(contract_outcome(out.table, load_object(out.contract), outputs[name]))
         for c in spec.checks:
             verdict = load_object(c.fn)(outputs, inputs, ctx, **c.params)
-            passed, metadata, severity = verdict if len(verdict) == 3 else (*verdict, c.severity)
-            table = spec.outputs[c.output].table
-            checks.append(CheckOutcome(table, c.name, bool(passed), severity, c.blocking, metadata))
+            checks.append(CheckOutcome.of(spec.outputs[c.output].table, c, verdict))
         facts: dict[str, dict[str, Any]] = {}
         for name, df in outputs.items():
             if "_rules_failed" in df.columns:
