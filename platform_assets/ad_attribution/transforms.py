@@ -42,6 +42,7 @@ def silver_ad_events(inputs: dict[str, DataFrame], ctx: "TransformContext") -> d
     typed_columns, event_rules = rules.ad_events()
     silver, quarantine = split(
         inputs["bronze"],
+        ctx,
         raw_columns=AD_EVENTS.columns,
         typed_columns=typed_columns,
         rules=event_rules,
@@ -59,6 +60,7 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
     typed_columns, order_rules = rules.orders()
     silver, quarantine = split(
         inputs["bronze"],
+        ctx,
         raw_columns=ORDERS.columns,
         typed_columns=typed_columns,
         rules=order_rules,

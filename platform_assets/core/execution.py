@@ -190,6 +190,18 @@ class TransformContext:
     # The job's declared input and output tables by name (`<layer>/<domain>/<name>`): what an incremental
     # transform reads the versions and commit metadata of (its own output's watermark, say).
     tables: dict[str, str] = field(default_factory=dict)
+    # What `checkpoint` cached, released when the job ends.
+    held: list["DataFrame"] = field(default_factory=list, repr=False)
+
+    def checkpoint(self, df: "DataFrame", name: str) -> "DataFrame":
+        """`df` computed once for every reader that follows (a split's silver and quarantine, a frame two
+        outputs share): staged as Parquet on the scratch folder where the engine cannot cache (Sail), else
+        persisted until the job ends."""
+        if self.scratch is not None:
+            return _stage(df, self.scratch, f"checkpoint-{len(self.held)}-{name}", held=self.held)
+        df = df.persist()
+        self.held.append(df)
+        return df
 
     @cached_property
     def landing(self) -> "ObjectStore":
@@ -217,27 +229,36 @@ def load_object(path: str) -> Any:
 
 def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = print) -> JobResult:
     lake = Lake(spec.lake, spec.storage_options)
-    scratch = _scratch(spark, lake)
-    try:
-        return _execute(spark, spec, log, lake, scratch)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-            _rmdir_if_empty(os.path.dirname(scratch))
-
-
-def _execute(
-    spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], lake: Lake, scratch: str | None
-) -> JobResult:
-    from pyspark.sql import functions as F
-
     declared = {
         **{n: i.table for n, i in spec.inputs.items()},
         **{n: o.table for n, o in spec.outputs.items()},
     }
     ctx = TransformContext(
-        spark, spec.dts, spec.params, lake, spec.landing, spec.endpoint_url, scratch, tables=declared
+        spark,
+        spec.dts,
+        spec.params,
+        lake,
+        spec.landing,
+        spec.endpoint_url,
+        scratch=_scratch(spark, lake),
+        tables=declared,
     )
+    try:
+        return _execute(spark, spec, log, lake, ctx)
+    finally:
+        for df in ctx.held:
+            df.unpersist()
+        if ctx.scratch is not None:
+            shutil.rmtree(ctx.scratch, ignore_errors=True)
+            _rmdir_if_empty(os.path.dirname(ctx.scratch))
+
+
+def _execute(
+    spark: "SparkSession", spec: JobSpec, log: Callable[[str], None], lake: Lake, ctx: TransformContext
+) -> JobResult:
+    from pyspark.sql import functions as F
+
+    scratch = ctx.scratch
     inputs = {name: lake.read(spark, i.table, i.dts) for name, i in spec.inputs.items()}
     transform = load_object(spec.transform)
     returned: dict[str, Any] = transform(inputs, ctx)
@@ -395,14 +416,18 @@ def _scratch(spark: "SparkSession", lake: Lake) -> str | None:
     return os.path.join(lake.root, "_scratch", uuid.uuid4().hex)
 
 
-def _stage(df: "DataFrame", scratch: str, name: str) -> "DataFrame":
+def _stage(df: "DataFrame", scratch: str, name: str, held: list | None = None) -> "DataFrame":
     """`df` written once to Parquet under `scratch` and read back (the file's schema: the same types; nested
-    fields nullable, as the lake stores them anyway)."""
+    fields nullable, as the lake stores them anyway). `held` counts the stagings of a context."""
     path = os.path.join(scratch, name)
     df.write.mode("error").parquet(path)
     if not os.path.isdir(path) or not any(f.endswith(".parquet") for f in os.listdir(path)):
-        return df  # no rows: an engine may write no file at all, and there is nothing to recompute
-    return df.sparkSession.read.parquet(path).select(*df.columns)
+        staged = df  # no rows: an engine may write no file at all, and there is nothing to recompute
+    else:
+        staged = df.sparkSession.read.parquet(path).select(*df.columns)
+    if held is not None:
+        held.append(staged)
+    return staged
 
 
 def _write_upsert(lake: Lake, out: OutputSpec, upsert: Upsert) -> WriteResult:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column, DataFrame
 
+    from platform_assets.core.execution import TransformContext
+
 SUPERSEDED = "superseded_by_later_delivery"
 LINEAGE_COLUMNS = ("_source_file", "_row", "_ingested_at")
 _TYPED = "__typed_"
@@ -109,6 +111,7 @@ def type_rule(name: str, kind: str) -> Rule:
 
 def split(
     bronze: "DataFrame",
+    ctx: "TransformContext",
     *,
     raw_columns: Sequence[str],
     typed_columns: Mapping[str, "Column"],
@@ -127,6 +130,9 @@ def split(
     columns or other columns of the frame (default: the typed columns, lineage and `dt`); the quarantine keeps the raw columns as delivered plus
     lineage, `_rules_failed` and `dt`. Superseded deliveries go to quarantine too, unless
     `quarantine_superseded` is off (snapshots: an older snapshot is history, not a problem).
+
+    The typed, judged and ranked rows are computed once (`ctx.checkpoint`): silver and quarantine are two
+    filters of them, not two evaluations of every rule and of the window.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -151,6 +157,11 @@ def split(
             F.col("_rules_failed")
         ),
     )
+    keep = dict.fromkeys(
+        [*raw_columns, *LINEAGE_COLUMNS, "_rules_failed", "dt"]
+        + [f"{_TYPED}{c}" if c in typed_columns else c for c in silver_columns]
+    )
+    df = ctx.checkpoint(df.select(*keep), "split")
     ok = F.size("_rules_failed") == 0
     superseded = F.coalesce(F.array_contains("_rules_failed", SUPERSEDED), F.lit(False))
     dropped = ~ok if quarantine_superseded else (~ok & ~superseded)

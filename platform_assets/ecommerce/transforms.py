@@ -26,6 +26,7 @@ def silver_products(inputs: dict[str, DataFrame], ctx: "TransformContext") -> di
     typed_columns, product_rules = rules.products()
     silver, quarantine = split(
         inputs["bronze"].withColumn("_snapshot", F.col("dt")),
+        ctx,
         raw_columns=PRODUCTS.columns,
         typed_columns=typed_columns,
         rules=product_rules,
@@ -44,6 +45,7 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
     typed_columns, order_rules = rules.orders()
     silver, quarantine = split(
         inputs["bronze"],
+        ctx,
         raw_columns=ORDERS.columns,
         typed_columns=typed_columns,
         rules=order_rules,
@@ -60,6 +62,7 @@ def silver_order_items(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
     typed_columns, item_rules = rules.order_items()
     silver, quarantine = split(
         bronze,
+        ctx,
         raw_columns=ORDER_ITEMS.columns,
         typed_columns=typed_columns,
         rules=item_rules,

@@ -37,6 +37,7 @@ def customer_journeys(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     typed_columns, rules = conversion_rules()
     conversions, broken = split(
         bronze,
+        ctx,
         raw_columns=CONVERSION_COLUMNS,
         typed_columns=typed_columns,
         rules=rules,

@@ -57,6 +57,7 @@ def silver_fx_rates(inputs: dict[str, DataFrame], ctx: "TransformContext") -> di
     typed_columns, fx_rules = rules.fx_rates()
     silver, quarantine = split(
         inputs["bronze"],
+        ctx,
         raw_columns=FX_RATES.columns,
         typed_columns=typed_columns,
         rules=fx_rules,
@@ -119,6 +120,7 @@ def silver_purchases(inputs: dict[str, DataFrame], ctx: "TransformContext") -> d
     typed_columns, purchase_rules = rules.purchases()
     silver, quarantine = split(
         bronze,
+        ctx,
         raw_columns=PURCHASES.columns,
         typed_columns=typed_columns,
         rules=purchase_rules,

@@ -37,6 +37,7 @@ def silver_order_lines(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
     typed_columns, item_rules = rules.order_items()
     lines, items_quarantine = split(
         inputs["order_items"],
+        ctx,
         raw_columns=BRONZE_ORDER_ITEMS,
         typed_columns=typed_columns,
         rules=item_rules,
@@ -53,6 +54,7 @@ def silver_order_lines(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
     option_columns, option_rules = rules.order_item_options()
     options, options_quarantine = split(
         bronze_options,
+        ctx,
         raw_columns=ORDER_ITEM_OPTIONS.columns,
         typed_columns=option_columns,
         rules=option_rules,
@@ -134,6 +136,7 @@ def silver_dim_date(inputs: dict[str, DataFrame], ctx: "TransformContext") -> di
     typed_columns, dim_rules = rules.date_dim()
     silver, quarantine = split(
         inputs["bronze"].withColumn("_snapshot", F.col("dt")),
+        ctx,
         raw_columns=DATE_DIM.columns,
         typed_columns=typed_columns,
         rules=dim_rules,
