@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	@touch $@
 
 demo: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	@mkdir -p $(DAGSTER_HOME) && cp -n platform_assets/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	$(VENV)/bin/omnilake demo
 
 # PostgreSQL tests: tests/ensure_postgres.sh installs the server from the system packages if absent (root or
@@ -44,7 +44,7 @@ test: lint
 	OMNILAKE_REQUIRE_POSTGRES=$$pg OMNILAKE_REQUIRE_BROWSER=$$br $(PY) -m pytest $(PYTEST_ARGS)
 
 dev: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	@mkdir -p $(DAGSTER_HOME) && cp -n platform_assets/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
 bench: $(STAMP)

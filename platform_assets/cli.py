@@ -141,10 +141,16 @@ def landing_dates(domain: str) -> list[str]:
 
 
 def _instance():
+    """The Dagster instance of this home; a new home gets the project's instance settings first (run
+    queue, no telemetry), so its first run is as quiet as the next."""
     import dagster as dg
 
     os.environ.setdefault("DAGSTER_HOME", settings.dagster_home())
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_bytes((Path(__file__).parent / "dagster.yaml").read_bytes())
     return dg.DagsterInstance.get()
 
 

@@ -13,7 +13,7 @@ from sensors.landing import build_landing_sensor
 
 
 def tags(domain: str) -> dict[str, str]:
-    # The run queue limits concurrent runs per domain by this tag (dagster.yaml).
+    # The run queue limits concurrent runs per domain by this tag (platform_assets/dagster.yaml).
     return {DOMAIN_TAG: domain}
 
 

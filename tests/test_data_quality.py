@@ -171,6 +171,9 @@ def test_in_a_range_run_the_failing_day_is_held_and_the_others_are_published(tmp
     )
     assert done.returncode != 0, done.stdout + done.stderr
     assert "held back" in done.stderr and D2 in done.stderr, done.stderr
+    # A new home gets the instance settings before its first run: no telemetry banner, no config warning.
+    assert "telemetry" not in (done.stdout + done.stderr).lower(), done.stdout + done.stderr
+    assert (home / "dagster" / "dagster.yaml").exists()
     lake = Lake(str(home / "lake"))
     assert lake.read_arrow("silver/ecommerce/orders").column("dt").unique().to_pylist() == [D1]
     daily = {r["dt"] for r in lake.read_arrow("gold/ecommerce/daily_sales").to_pylist()}
