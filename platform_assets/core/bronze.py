@@ -55,8 +55,6 @@ def bronze_schema(source: Source) -> pa.Schema:
 
 def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
     """Transform `bronze`: parse every landing file of the source that feeds a partition in `ctx.dts`."""
-    from platform_assets.core.spark import arrow_to_spark
-
     declared = ctx.params["source"]
     source = Source(**{k: tuple(v) if isinstance(v, list) else v for k, v in declared.items()})
     wanted = set(ctx.dts or [])
@@ -100,6 +98,6 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
         data, unparsed = load_object(source.bronze_transform)(data, unparsed)
         schema = data.schema
     return {
-        "bronze": arrow_to_spark(ctx.spark, data, ctx.scratch),
-        "unparsed": arrow_to_spark(ctx.spark, unparsed, ctx.scratch),
+        "bronze": ctx.from_arrow(data),
+        "unparsed": ctx.from_arrow(unparsed),
     }

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
-from platform_assets.core.lake import Lake, TableRef, WriteResult, _rmdir_if_empty
+from platform_assets.core.lake import Lake, StagedWrite, TableRef, WriteResult, _rmdir_if_empty
 from platform_assets.core.spark import to_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -203,6 +203,12 @@ class TransformContext:
         self.held.append(df)
         return df
 
+    def from_arrow(self, data: "pa.Table") -> "DataFrame":
+        """Rows built on the driver (a parsed landing file, say) as a DataFrame on this job's engine."""
+        from platform_assets.core.spark import arrow_to_spark
+
+        return arrow_to_spark(self.spark, data, self.scratch)
+
     @cached_property
     def landing(self) -> "ObjectStore":
         from platform_assets.core.storage import open_store
@@ -276,9 +282,22 @@ def _execute(
             upserts[name] = value
     # Checks see the rows being written (for an upsert: the rows upserted).
     outputs: dict[str, DataFrame] = {n: (upserts[n].rows if n in upserts else v) for n, v in returned.items()}
+    staged: dict[str, StagedWrite] = {}
     if scratch is not None:
-        # Computed once: every check (pandera runs a job per column rule) and the commit read the staged rows.
-        outputs = {n: _stage(df, scratch, n) for n, df in outputs.items()}
+        # Computed once: every check (pandera runs a job per column rule) reads the rows staged for the
+        # commit. A replaced table's rows are written once, as the very files the commit publishes.
+        try:
+            for n, df in outputs.items():
+                if n in upserts:
+                    outputs[n] = _stage(df, scratch, n)
+                else:
+                    out = spec.outputs[n]
+                    staged[n] = lake.stage(df, out.table, partitioned=out.partitioned)
+                    outputs[n] = lake.read_staged(ctx.spark, staged[n])
+        except BaseException:
+            for files in staged.values():
+                lake.discard(files)
+            raise
         for n, u in upserts.items():
             keys = _stage(u.delete_keys, scratch, f"{n}_delete_keys") if u.delete_keys is not None else None
             upserts[n] = replace(u, rows=outputs[n], delete_keys=keys)
@@ -321,6 +340,9 @@ def _execute(
                 rows = rows.where(~F.col("dt").isin(result.held_dts))
             if name in upserts:
                 result.outputs[name] = _write_upsert(lake, out, upserts[name])
+            elif name in staged:
+                files = staged.pop(name).without_days(result.held_dts)
+                result.outputs[name] = lake.commit_staged(files, dts)
             else:
                 result.outputs[name] = lake.write(rows, out.table, dts, partitioned=out.partitioned)
             log(f"committed {out.table} v{result.outputs[name].version}: {result.outputs[name].rows} rows")
@@ -328,6 +350,8 @@ def _execute(
     finally:
         for df in persisted:
             df.unpersist()
+        for files in staged.values():  # not committed: a blocking check failed, or the job died
+            lake.discard(files)
 
 
 def commit_order(outputs: dict[str, OutputSpec]) -> list[str]:

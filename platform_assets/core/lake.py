@@ -14,6 +14,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from dataclasses import replace as with_fields
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import pyarrow as pa
@@ -87,6 +88,25 @@ class WriteResult:
     schema: list[tuple[str, str]] = field(default_factory=list)
     replaced: list[str] | None = None  # partitions replaced; None = the whole table
     merge: dict[str, int] | None = None  # rows inserted/updated/deleted by a MERGE; None for a replace
+
+
+@dataclass
+class StagedWrite:
+    """Parquet files written beside a local table (`Lake.stage`), waiting for `Lake.commit_staged`: per
+    file its `dt` (None for an unpartitioned table) and its path under `staging`."""
+
+    table: TableRef
+    staging: str
+    write_id: str
+    schema: pa.Schema
+    columns: list[str]
+    partitioned: bool
+    files: list[tuple[str | None, str]] = field(default_factory=list)
+
+    def without_days(self, days: Sequence[str]) -> "StagedWrite":
+        """The same staging without the files of `days` (held back by a check): they are not published."""
+        held = set(days)
+        return with_fields(self, files=[(d, f) for d, f in self.files if d not in held])
 
 
 def check_dts(dts: Iterable[str]) -> list[str]:
@@ -273,41 +293,93 @@ class Lake:
 
         `commit_metadata` (string keys and values) is stored in the Delta commit (see `commit_value`)."""
         ref = TableRef.parse(table)
-        replace = check_dts(dts) if (partitioned and dts is not None) else None
-        if partitioned and PARTITION_COLUMN not in df.columns:
-            raise ValueError(f"{ref}: a partitioned table needs a '{PARTITION_COLUMN}' column")
-        from pyspark.sql.pandas.types import to_arrow_schema
-
-        from platform_assets.core.spark import to_arrow
-
-        schema = _nullable(to_arrow_schema(df.schema))
         if not self.is_local:
             # Local Spark cannot write to S3 (no s3a jars): the rows go through the driver to delta-rs.
-            data = to_arrow(df).cast(schema)
+            from pyspark.sql.pandas.types import to_arrow_schema
+
+            from platform_assets.core.spark import to_arrow
+
+            if partitioned and PARTITION_COLUMN not in df.columns:
+                raise ValueError(f"{ref}: a partitioned table needs a '{PARTITION_COLUMN}' column")
+            data = to_arrow(df).cast(_nullable(to_arrow_schema(df.schema)))
+            replace = check_dts(dts) if (partitioned and dts is not None) else None
             return self.write_arrow(
                 data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata
             )
-        uri = self.uri(ref)
+        return self.commit_staged(
+            self.stage(df, ref, partitioned=partitioned), dts, commit_metadata=commit_metadata
+        )
+
+    def stage(self, df: "DataFrame", table: TableRef | str, *, partitioned: bool) -> StagedWrite:
+        """Write `df`'s rows as Parquet files beside a local table, not yet part of it: what `commit_staged`
+        adds to the table in one Delta commit (or `discard` removes). `read_staged` reads them meanwhile,
+        so checks audit the very files that will be published."""
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        ref = TableRef.parse(table)
+        if not self.is_local:
+            raise ValueError(f"{ref}: only a local lake stages files beside its tables")
+        if partitioned and PARTITION_COLUMN not in df.columns:
+            raise ValueError(f"{ref}: a partitioned table needs a '{PARTITION_COLUMN}' column")
+        schema = _nullable(to_arrow_schema(df.schema))
         write_id = uuid.uuid4().hex
-        staging = os.path.join(uri, "_staging", write_id)
+        staging = os.path.join(self.uri(ref), "_staging", write_id)
         # "error" (the Connect client refuses the alias "errorifexists"): a staging folder is never reused.
         writer = df.write.mode("error").option("compression", "snappy")
         if partitioned:
             writer = writer.partitionBy(PARTITION_COLUMN)
+        staged = StagedWrite(ref, staging, write_id, schema, list(df.columns), partitioned)
         try:
             writer.parquet(staging)
-            files = self._stage_files(staging, partitioned)
+            staged.files = self._stage_files(staging, partitioned)
+        except BaseException:
+            self.discard(staged)
+            raise
+        return staged
+
+    def read_staged(self, spark: "SparkSession", staged: StagedWrite) -> "DataFrame":
+        """The staged rows as a DataFrame with the columns in their order (`dt` recovered from its folders,
+        a string: partition type inference is off in the session)."""
+        if not staged.files:
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            return spark.createDataFrame(
+                [], schema=from_arrow_schema(staged.schema, prefer_timestamp_ntz=False)
+            )
+        return spark.read.parquet(staged.staging).select(*staged.columns)
+
+    def discard(self, staged: StagedWrite) -> None:
+        shutil.rmtree(staged.staging, ignore_errors=True)
+        _rmdir_if_empty(os.path.dirname(staged.staging))
+
+    def commit_staged(
+        self,
+        staged: StagedWrite,
+        dts: Sequence[str] | None,
+        *,
+        commit_metadata: dict[str, str] | None = None,
+    ) -> WriteResult:
+        """Replace partitions `dts` of the table (or the whole table when `dts` is None) with the staged
+        files, in one Delta commit; staged rows of a day outside `dts` refuse the whole write. The staging
+        folder is gone afterwards, whatever happened.
+
+        `commit_metadata` (string keys and values) is stored in the Delta commit (see `commit_value`)."""
+        ref, partitioned, schema = staged.table, staged.partitioned, staged.schema
+        replace = check_dts(dts) if (partitioned and dts is not None) else None
+        uri = self.uri(ref)
+        try:
             if replace is not None:
-                outside = sorted({d for d, _ in files} - set(replace))
+                outside = sorted({d for d, _ in staged.files} - set(replace))
                 if outside:
                     raise ValueError(
                         f"{ref}: the transform produced rows for dt {outside[:5]} outside the partitions "
                         f"being replaced {replace[0]}..{replace[-1]}; refusing to write them"
                     )
-            actions, rows_by_dt = self._adopt_files(uri, staging, files, schema, write_id)
+            actions, rows_by_dt = self._adopt_files(
+                uri, staged.staging, staged.files, schema, staged.write_id
+            )
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            _rmdir_if_empty(os.path.join(uri, "_staging"))
+            self.discard(staged)
         version = self._commit(ref, schema, actions, replace, partitioned, commit_metadata)
         return WriteResult(
             table=ref.path,
