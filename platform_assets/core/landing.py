@@ -394,7 +394,7 @@ def _read_csv_arrow(text: str, f: LandingFile, out: _Collector) -> bool:
     quotes only around whole fields, every row as wide as the header, every header one of the source's
     columns, no field beyond Python's csv size limit. For such a file both parsers give the same strings,
     and record i is physical line i + 2: the same rows, numbers and lineage as `_read_csv_rows`
-    (tests/test_landing_fast_path.py compares them on well-formed and malformed files)."""
+    (tests/test_landing.py compares them on well-formed and malformed files)."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
