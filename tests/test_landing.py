@@ -498,6 +498,9 @@ HEADER = "order_id,customer,amount,note\n"
 WELL_FORMED = {
     "plain": HEADER + "1,u1,2.50,hello\n2,u2,3,world\n",
     "quoted": HEADER + '1,u1,2.50,"hello, world"\n2,"u2",,""\n3,u3,1,"x"""\n',
+    "doubled quotes inside a quoted field": HEADER + '1,u1,2,"say ""hi"", now"\n',
+    "quote inside an unquoted field": HEADER + '1,u1,2,5" pizza\n',
+    "space before a quote": HEADER + '1,u1,2, "a"\n',
     "crlf": HEADER.replace("\n", "\r\n") + '1,u1,2.50,"a, b"\r\n2,u2,3,c\r\n',
     "no final newline": HEADER + "1,u1,2.50,x\n2,u2,3,y",
     "header only": HEADER,
@@ -507,10 +510,14 @@ WELL_FORMED = {
 }
 
 # Files the row parser judges (the fast path declines them): malformed ones, so that rejects and row
-# numbers stay exactly as before, and quotes the fast path does not vouch for.
+# numbers stay exactly as before (a truncated upload that ends inside quotes is rejected, not loaded).
 ROW_BY_ROW = {
-    "quote inside an unquoted field": HEADER + '1,u1,2,5" pizza\n',
-    "doubled quotes inside a quoted field": HEADER + '1,u1,2,"say ""hi"" now"\n',
+    "text after a closing quote that follows a quoted comma": HEADER + '1,u1,2,"a,"b\n2,u2,3,c\n',
+    "a quoted comma then a stray quote": HEADER + '1,u1,2,"p,"q"\n',
+    "a quote left open on the last line": HEADER + '1,u1,2,"hello, world"\n2,u2,3,"trunc',
+    "a quote left open before the final newline": HEADER + '1,u1,2,"abc\n',
+    "a quote left open before a final CRLF": HEADER.replace("\n", "\r\n") + '1,u1,2,"abc\r\n',
+    "a lone quote at the end": HEADER + '1,u1,2,"',
     "wrong width": HEADER + "1,u1,2,x\n2,u2,3\n3,u3,4,z\n",
     "text after a closing quote": HEADER + '1,u1,2,"a"b\n2,u2,3,c\n',
     "unclosed quote": HEADER + '1,u1,2,"abc\n2,u2,3,c\n',
@@ -523,7 +530,6 @@ ROW_BY_ROW = {
     "undeclared column": "order_id,customer,extra\n1,u1,e\n",
     "missing required column": "order_id,amount\n1,2\n",
     "duplicate column": "order_id,customer,user_id\n1,u1,u2\n",
-    "space before a quote": HEADER + '1,u1,2, "a"\n',
     "field beyond the csv limit": HEADER + "1,u1,2," + "x" * 140_000 + "\n",
 }
 

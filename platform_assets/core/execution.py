@@ -252,11 +252,11 @@ def execute(spark: "SparkSession", spec: JobSpec, log: Callable[[str], None] = p
     try:
         return _execute(spark, spec, log, lake, ctx)
     finally:
-        for df in ctx.held:
-            df.unpersist()
         if ctx.scratch is not None:
             shutil.rmtree(ctx.scratch, ignore_errors=True)
             _rmdir_if_empty(os.path.dirname(ctx.scratch))
+        for df in ctx.held:
+            df.unpersist()
 
 
 def _execute(
@@ -293,20 +293,23 @@ def _execute(
                 else:
                     out = spec.outputs[n]
                     staged[n] = lake.stage(df, out.table, partitioned=out.partitioned)
-                    outputs[n] = lake.read_staged(ctx.spark, staged[n])
+                    # No file: no rows, and nothing to recompute (the frame keeps its exact types).
+                    outputs[n] = lake.read_staged(ctx.spark, staged[n]) if staged[n].files else df
+            for n, u in upserts.items():
+                keys = (
+                    _stage(u.delete_keys, scratch, f"{n}_delete_keys") if u.delete_keys is not None else None
+                )
+                upserts[n] = replace(u, rows=outputs[n], delete_keys=keys)
         except BaseException:
             for files in staged.values():
                 lake.discard(files)
             raise
-        for n, u in upserts.items():
-            keys = _stage(u.delete_keys, scratch, f"{n}_delete_keys") if u.delete_keys is not None else None
-            upserts[n] = replace(u, rows=outputs[n], delete_keys=keys)
     persisted = list(outputs.values()) + [
         u.delete_keys for u in upserts.values() if u.delete_keys is not None
     ]
-    for df in persisted:
-        df.persist()
     try:
+        for df in persisted:
+            df.persist()
         checks: list[CheckOutcome] = []
         for name, out in spec.outputs.items():
             if out.contract:
@@ -348,10 +351,10 @@ def _execute(
             log(f"committed {out.table} v{result.outputs[name].version}: {result.outputs[name].rows} rows")
         return result
     finally:
-        for df in persisted:
-            df.unpersist()
         for files in staged.values():  # not committed: a blocking check failed, or the job died
             lake.discard(files)
+        for df in persisted:
+            df.unpersist()
 
 
 def commit_order(outputs: dict[str, OutputSpec]) -> list[str]:

@@ -301,8 +301,8 @@ class Lake:
 
             if partitioned and PARTITION_COLUMN not in df.columns:
                 raise ValueError(f"{ref}: a partitioned table needs a '{PARTITION_COLUMN}' column")
-            data = to_arrow(df).cast(_nullable(to_arrow_schema(df.schema)))
             replace = check_dts(dts) if (partitioned and dts is not None) else None
+            data = to_arrow(df).cast(_nullable(to_arrow_schema(df.schema)))
             return self.write_arrow(
                 data, ref, replace, partitioned=partitioned, commit_metadata=commit_metadata
             )
@@ -365,9 +365,9 @@ class Lake:
 
         `commit_metadata` (string keys and values) is stored in the Delta commit (see `commit_value`)."""
         ref, partitioned, schema = staged.table, staged.partitioned, staged.schema
-        replace = check_dts(dts) if (partitioned and dts is not None) else None
         uri = self.uri(ref)
         try:
+            replace = check_dts(dts) if (partitioned and dts is not None) else None
             if replace is not None:
                 outside = sorted({d for d, _ in staged.files} - set(replace))
                 if outside:

@@ -376,11 +376,6 @@ def _rescued(
     return rescued or None
 
 
-# A quote followed by a field's text: it opens a field (after a delimiter or at a line's start) or it is a
-# stray (a closed field with text after it, a quote inside a field), which the two CSV parsers read apart.
-_QUOTE_THEN_TEXT = re.compile(rb'"[^",\r\n]')
-
-
 def _read_csv(text: str, f: LandingFile, out: _Collector) -> None:
     if not _read_csv_arrow(text, f, out):
         _read_csv_rows(text, f, out)
@@ -391,10 +386,12 @@ def _read_csv_arrow(text: str, f: LandingFile, out: _Collector) -> bool:
     False, having read nothing, for a file the row parser must judge row by row.
 
     Well-formed: every physical line one record (no blank line, no line break inside quotes, no bare CR),
-    quotes only around whole fields, every row as wide as the header, every header one of the source's
-    columns, no field beyond Python's csv size limit. For such a file both parsers give the same strings,
-    and record i is physical line i + 2: the same rows, numbers and lineage as `_read_csv_rows`
-    (tests/test_landing.py compares them on well-formed and malformed files)."""
+    every row as wide as the header, every header one of the source's columns, no field beyond Python's csv
+    size limit, and every line holding a quote read alike by both parsers (Python's strict reader parses it
+    alone, to the very fields Arrow gave that row: a stray quote, text after a closing quote or a quote left
+    open at the end of the file all decline). For such a file record i is physical line i + 2: the same
+    rows, numbers and lineage as `_read_csv_rows` (tests/test_landing.py compares them on well-formed and
+    malformed files)."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
@@ -403,9 +400,6 @@ def _read_csv_arrow(text: str, f: LandingFile, out: _Collector) -> bool:
         return False
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return False  # a bare CR: the row parser says what it makes of it
-    for m in _QUOTE_THEN_TEXT.finditer(data):
-        if m.start() and data[m.start() - 1] not in b",\n":
-            return False
     try:
         header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], strict=True))
     except csv.Error:
@@ -433,8 +427,35 @@ def _read_csv_arrow(text: str, f: LandingFile, out: _Collector) -> bool:
         return False  # a blank line or a quoted line break: the physical line numbers would shift
     if table.num_rows and _longest_field(table) > csv.field_size_limit():
         return False
+    if b'"' in data and not _quoted_lines_agree(data, table):
+        return False
     out.bulk = ({col: table.column(i).combine_chunks() for i, col in positions.items()}, 2)
     return True
+
+
+def _quoted_lines_agree(data: bytes, table: "pa.Table") -> bool:
+    """Whether every line that holds a quote is one Python's strict csv reader parses, alone, to exactly the
+    fields Arrow gave its row (line n is row n - 1: the caller checked that lines and rows correspond)."""
+    expected: dict[int, list[str]] = {}
+    line, line_start, at = 0, 0, data.find(b'"')
+    while at != -1:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end == -1 else end
+        line += data.count(b"\n", line_start, start)
+        line_start = start
+        text = data[start:end].decode("utf-8").removesuffix("\r")
+        try:
+            expected[line] = next(csv.reader([text], strict=True))
+        except csv.Error:
+            return False
+        at = data.find(b'"', end)
+    if 0 in expected:
+        del expected[0]  # the header, parsed by the caller the same way
+    import pyarrow as pa
+
+    rows = table.take(pa.array([n - 1 for n in expected], pa.int64())).to_pylist() if expected else []
+    return all(list(row.values()) == fields for row, fields in zip(rows, expected.values()))
 
 
 def _longest_field(table: "pa.Table") -> int:
