@@ -4,16 +4,18 @@ checked against gold (`matches_gold`). Views the publish (re)creates are assets 
 """
 
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 import dagster as dg
-import pyarrow as pa
 
 from platform_assets.core.conventions import DOMAIN_TAG
 from platform_assets.core.lake import TableRef
 from platform_assets.domains import OWNERS
 from resources.lake import LakeResource
 from resources.warehouse import WarehouseResource
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 MATCHES_GOLD = "matches_gold"
 
@@ -33,7 +35,7 @@ def warehouse_asset(
     gold: TableRef,
     *,
     table: str,
-    publish: Callable[[WarehouseResource, pa.Table], Mapping[str, int]],
+    publish: Callable[[WarehouseResource, "pa.Table"], Mapping[str, int]],
     description: str,
     schema: dg.TableSchema,
     total: str | None = None,
@@ -115,7 +117,7 @@ def warehouse_asset(
 
 
 def _matches_gold(
-    warehouse: WarehouseResource, key: dg.AssetKey, table: str, gold: pa.Table, total: str | None
+    warehouse: WarehouseResource, key: dg.AssetKey, table: str, gold: "pa.Table", total: str | None
 ) -> dg.AssetCheckResult:
     import pyarrow.compute as pc
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import dagster as dg
-import pyarrow as pa
 from pydantic import PrivateAttr
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def _sql_type(t: pa.DataType):
+    import pyarrow as pa
     import sqlalchemy as sa
 
     if pa.types.is_integer(t):

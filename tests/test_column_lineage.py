@@ -47,13 +47,13 @@ def contract_columns(path: str) -> set[str]:
 
 def tables_written_from_arrow() -> dict[str, tuple[str, ...]]:
     """Uncontracted tables written from Arrow by Python assets (journeys): their schema's columns."""
-    from platform_assets.journeys.attribution import ATTRIBUTION_SCHEMA
-    from platform_assets.journeys.extract import SESSIONS_SCHEMA
+    from platform_assets.journeys.attribution import ATTRIBUTION_COLUMNS
+    from platform_assets.journeys.extract import sessions_schema
     from platform_assets.journeys.sources import BRONZE_SESSIONS, GOLD_ATTRIBUTION
 
     return {
-        BRONZE_SESSIONS.path: tuple(SESSIONS_SCHEMA.names),
-        GOLD_ATTRIBUTION.path: tuple(ATTRIBUTION_SCHEMA.names),
+        BRONZE_SESSIONS.path: tuple(sessions_schema().names),
+        GOLD_ATTRIBUTION.path: ATTRIBUTION_COLUMNS,
     }
 
 

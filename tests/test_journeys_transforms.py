@@ -8,7 +8,7 @@ import pytest
 
 from platform_assets.core.execution import TransformContext
 from platform_assets.journeys.checks import report_reconciles
-from platform_assets.journeys.extract import CONVERSIONS_SCHEMA, SESSIONS_SCHEMA
+from platform_assets.journeys.extract import conversions_schema, sessions_schema
 from platform_assets.journeys.transforms import channel_reporting, customer_journeys
 
 NOW = datetime(2025, 2, 2, tzinfo=timezone.utc)
@@ -75,8 +75,8 @@ CONVERSIONS = [
 def built(spark):
     ctx = TransformContext(spark, ["2025-02-01"], {"lookback_days": 30}, lake=None)
     inputs = {
-        "conversions": frame(spark, CONVERSIONS_SCHEMA, CONVERSIONS),
-        "sessions": frame(spark, SESSIONS_SCHEMA, SESSIONS),
+        "conversions": frame(spark, conversions_schema(), CONVERSIONS),
+        "sessions": frame(spark, sessions_schema(), SESSIONS),
     }
     return ctx, inputs, customer_journeys(inputs, ctx)
 

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame, Window
-from pyspark.sql import functions as F
-
 from platform_assets.ad_attribution import rules
 from platform_assets.ad_attribution.sources import AD_EVENTS, ORDERS
 from platform_assets.core.conventions import MONEY
 from platform_assets.core.rules import split
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
     from platform_assets.core.execution import TransformContext
 
 COST = "decimal(18,6)"
@@ -78,6 +77,9 @@ def attribute(orders: DataFrame, events: DataFrame) -> DataFrame:
     text), so an order has one touch at most and a click anywhere in its 7 days beats any impression.
     Orders are silver's: `order_id` never null and unique per `dt` (the touch joins back by both).
     """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     o = orders.select("order_id", "user_id", "order_ts", "amount", "dt")
     keys = o.select(
         F.col("order_id").alias("_o_id"),
@@ -148,6 +150,8 @@ def order_attribution(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
 
 def roas(events: DataFrame, attribution: DataFrame) -> DataFrame:
     """campaign_roas on plain frames: events and attributed orders of the same days."""
+    from pyspark.sql import functions as F
+
     keys = ["dt", "campaign_id", "channel"]
     spend = events.groupBy(*keys).agg(
         F.count(F.when(F.col("event_type") == "impression", 1)).alias("impressions"),

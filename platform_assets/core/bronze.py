@@ -9,9 +9,8 @@ the file, row and reason, and the run goes on.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
-
-import pyarrow as pa
 
 from platform_assets.core.execution import TransformContext, load_object
 from platform_assets.core.landing import (
@@ -26,35 +25,56 @@ from platform_assets.core.quality import SCHEMA_DRIFT_CHECK
 from platform_assets.core.sources import Source
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
     from pyspark.sql import DataFrame
 
-# Where a bronze row came from; a table extracted by a fixed query (journeys) has these and no rescued data.
-LINEAGE_FIELDS = (
-    pa.field("_source_file", pa.string()),
-    pa.field("_row", pa.int64()),
-    pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
-    pa.field("dt", pa.string()),
-)
-BRONZE_META_COLUMNS = (pa.field(RESCUED_COLUMN, pa.string()), *LINEAGE_FIELDS)
+# The Arrow schemas are built on first use, not at import: pyarrow (and numpy under it) stays out of the
+# code location's load.
 
-UNPARSED_SCHEMA = pa.schema(
-    [
-        pa.field("file", pa.string()),
-        pa.field("row", pa.int64()),
-        pa.field("reason", pa.string()),
-        pa.field("raw", pa.string()),
+
+@cache
+def lineage_fields() -> tuple[pa.Field, ...]:
+    """Where a bronze row came from; a table extracted by a fixed query (journeys) has these and no rescued
+    data."""
+    import pyarrow as pa
+
+    return (
+        pa.field("_source_file", pa.string()),
+        pa.field("_row", pa.int64()),
         pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
         pa.field("dt", pa.string()),
-    ]
-)
+    )
+
+
+@cache
+def unparsed_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("file", pa.string()),
+            pa.field("row", pa.int64()),
+            pa.field("reason", pa.string()),
+            pa.field("raw", pa.string()),
+            pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
+            pa.field("dt", pa.string()),
+        ]
+    )
 
 
 def bronze_schema(source: Source) -> pa.Schema:
-    return pa.schema([pa.field(c, pa.string()) for c in source.columns] + list(BRONZE_META_COLUMNS))
+    import pyarrow as pa
+
+    return pa.schema(
+        [pa.field(c, pa.string()) for c in source.columns]
+        + [pa.field(RESCUED_COLUMN, pa.string()), *lineage_fields()]
+    )
 
 
 def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
     """Transform `bronze`: parse every landing file of the source that feeds a partition in `ctx.dts`."""
+    import pyarrow as pa
+
     declared = ctx.params["source"]
     source = Source(**{k: tuple(v) if isinstance(v, list) else v for k, v in declared.items()})
     wanted = set(ctx.dts or [])
@@ -91,7 +111,7 @@ def ingest(inputs: dict, ctx: TransformContext) -> dict[str, "DataFrame"]:
             "_ingested_at": [m for _, m in rejects],
             "dt": [r.dt for r, _ in rejects],
         },
-        schema=UNPARSED_SCHEMA,
+        schema=unparsed_schema(),
     )
     ctx.notes[SCHEMA_DRIFT_CHECK] = drift
     if source.bronze_transform:

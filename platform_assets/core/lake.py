@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from dataclasses import replace as with_fields
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-import pyarrow as pa
-
 from platform_assets.core.conventions import ISO_DATE_PATTERN
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
     from deltalake import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
 
@@ -118,6 +117,8 @@ def check_dts(dts: Iterable[str]) -> list[str]:
 
 
 def delta_type_name(t: pa.DataType) -> str:
+    import pyarrow as pa
+
     if pa.types.is_timestamp(t):
         return "timestamp" if t.tz else "timestamp_ntz"
     if pa.types.is_list(t) or pa.types.is_large_list(t):
@@ -139,10 +140,14 @@ def _nullable(schema: pa.Schema) -> pa.Schema:
     # Spark marks aggregates non-nullable run by run, and engines differ on nested nullability (Sail types
     # an array of rule names `list<string not null>`, classic Spark `list<string>`): a table's schema is
     # nullable all the way down, so it neither conflicts between runs nor depends on the engine.
+    import pyarrow as pa
+
     return pa.schema([pa.field(f.name, _nullable_type(f.type), True) for f in schema])
 
 
 def _nullable_type(t: pa.DataType) -> pa.DataType:
+    import pyarrow as pa
+
     if pa.types.is_list(t):
         return pa.list_(pa.field(t.value_field.name, _nullable_type(t.value_type), True))
     if pa.types.is_large_list(t):
@@ -186,6 +191,8 @@ class Lake:
         return DeltaTable(uri, version=version, storage_options=self.storage_options)
 
     def arrow_schema(self, table: TableRef | str) -> pa.Schema:
+        import pyarrow as pa
+
         return pa.schema(self.delta(table).schema().to_arrow())
 
     def partition_columns(self, table: TableRef | str) -> list[str]:
@@ -248,6 +255,7 @@ class Lake:
     ) -> "DataFrame":
         """The table (or the given `dt` partitions of it) as a Spark DataFrame; `version` reads an older
         Delta version (time travel) instead of the current one."""
+        import pyarrow as pa
         from pyspark.sql import functions as F
         from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -456,6 +464,7 @@ class Lake:
         The table must exist (the first write of a table is a full `write`). Nothing to upsert or delete
         commits nothing. `rows` and `delete_keys` must not share a key; `rows` must be unique by `key`.
         """
+        import pyarrow as pa
         from deltalake import CommitProperties
 
         ref = TableRef.parse(table)
@@ -594,6 +603,7 @@ class Lake:
     def _commit(
         self, ref: TableRef, schema: pa.Schema, actions, replace, partitioned: bool, commit_metadata=None
     ) -> int:
+        import pyarrow as pa
         from deltalake import CommitProperties, DeltaTable, Schema
         from deltalake.transaction import create_table_with_add_actions
 
@@ -655,6 +665,8 @@ def _rmdir_if_empty(path: str) -> None:
 
 
 def _stat_value(value, t: pa.DataType):
+    import pyarrow as pa
+
     if value is None:
         return None
     if pa.types.is_integer(t):

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame, Window
-from pyspark.sql import functions as F
-
 from platform_assets.core.conventions import MONEY
 from platform_assets.core.rules import LINEAGE_COLUMNS, identifier, split
 from platform_assets.core.spark import count_rows
@@ -18,11 +15,15 @@ from platform_assets.ecommerce import rules
 from platform_assets.ecommerce.sources import ORDER_ITEMS, ORDERS, PRODUCTS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
     from platform_assets.core.execution import TransformContext
 
 
 def silver_products(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Products: the latest snapshot of each product_id (department is the name, not department_id)."""
+    from pyspark.sql import functions as F
+
     typed_columns, product_rules = rules.products()
     silver, quarantine = split(
         inputs["bronze"].withColumn("_snapshot", F.col("dt")),
@@ -57,6 +58,8 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
 
 def silver_order_items(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Order items: one row per id and day; an unknown product goes to quarantine (`product_exists`)."""
+    from pyspark.sql import functions as F
+
     known = inputs["products"].select(F.col("product_id").alias("_pid"), F.lit(True).alias("_known_product"))
     bronze = inputs["bronze"].join(F.broadcast(known), identifier("product_id") == F.col("_pid"), "left")
     typed_columns, item_rules = rules.order_items()
@@ -84,6 +87,8 @@ def orphan_items(outputs: dict[str, DataFrame], inputs: dict[str, DataFrame], ct
 
 def daily_sales(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Daily sales: orders, items, customers, revenue, average order value and reorder rate per day."""
+    from pyspark.sql import functions as F
+
     orders = (
         inputs["orders"]
         .groupBy("dt")
@@ -115,6 +120,8 @@ def daily_sales(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[s
 
 def product_performance(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Product performance per day: units, distinct orders, reorder rate and mean add-to-cart position."""
+    from pyspark.sql import functions as F
+
     items = inputs["order_items"]
     products = inputs["products"].select("product_id", "product_name", "department")
     per_product = items.groupBy("dt", "product_id").agg(
@@ -140,6 +147,9 @@ def product_performance(inputs: dict[str, DataFrame], ctx: "TransformContext") -
 
 def department_analytics(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Department analytics per day: units, orders, distinct products, reorder rate, share of the day's units."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     items = inputs["order_items"].join(
         F.broadcast(inputs["products"].select("product_id", "department")), "product_id", "left"
     )
@@ -165,6 +175,9 @@ def department_analytics(inputs: dict[str, DataFrame], ctx: "TransformContext") 
 def customer_insights(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Customer insights over all days: orders, spend, order value, first/last order, cadence, reorders and
     favourite department (most units; ties alphabetical). A customer is a user with at least one order."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     orders = (
         inputs["orders"]
         .groupBy("user_id")

@@ -10,7 +10,6 @@ are unpartitioned (the whole history). A range of days is one run.
 from typing import TYPE_CHECKING, Iterator, Optional
 
 import dagster as dg
-import pyarrow as pa
 from pydantic import Field
 
 from platform_assets.core.conventions import DOMAIN_TAG
@@ -18,7 +17,7 @@ from platform_assets.core.execution import StepOutput
 from platform_assets.core.lake import Lake
 from platform_assets.journeys import attribution as scoring
 from platform_assets.journeys import lineage, transforms
-from platform_assets.journeys.extract import CONVERSIONS_SCHEMA, SESSIONS_SCHEMA, extract, write_back
+from platform_assets.journeys.extract import conversions_schema, extract, sessions_schema, write_back
 from platform_assets.journeys.models import MODELS
 from platform_assets.journeys.sources import (
     ATTRIBUTION_FAILURES,
@@ -76,8 +75,8 @@ def extract_step(
     source = {"source_dialect": journeys_db.dialect}
     return StepOutput(
         tables={
-            "sessions": tables["sessions"].cast(SESSIONS_SCHEMA),
-            "conversions": tables["conversions"].cast(CONVERSIONS_SCHEMA),
+            "sessions": tables["sessions"].cast(sessions_schema()),
+            "conversions": tables["conversions"].cast(conversions_schema()),
         },
         facts={"sessions": source, "conversions": source},
     )
@@ -173,6 +172,8 @@ def attribution_step(
 ) -> StepOutput:
     """Score the journeys of the run's days: through the IHC API when IHC_API_KEY is set (only unscored or
     changed journeys are sent), else with the configured built-in model."""
+    import pyarrow as pa
+
     silver = lake.read_arrow(SILVER_JOURNEYS, days) if days else pa.table({})
     journeys = scoring.journeys_from_rows(silver.to_pylist())
     facts: dict = {"journeys": len(journeys)}
@@ -211,8 +212,8 @@ def attribution_step(
     context.log.info(f"attribution: {facts}")
     return StepOutput(
         tables={
-            "gold": pa.Table.from_pylist(rows, scoring.ATTRIBUTION_SCHEMA),
-            "failures": pa.Table.from_pylist(failures, scoring.FAILURES_SCHEMA),
+            "gold": pa.Table.from_pylist(rows, scoring.attribution_schema()),
+            "failures": pa.Table.from_pylist(failures, scoring.failures_schema()),
         },
         facts={"gold": facts},
     )

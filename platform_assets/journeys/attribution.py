@@ -12,29 +12,38 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
-
-import pyarrow as pa
+from functools import cache
+from typing import TYPE_CHECKING, Iterable
 
 from platform_assets.journeys.models import Journey, Touch, attribute
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
 IHC_API = "ihc_api"
 FIT_ON_ALL = ("markov", "shapley")  # data-driven: fitted on every journey of silver, not only the run's
-ATTRIBUTION_SCHEMA = pa.schema(
-    [
-        ("conv_id", pa.string()),
-        ("session_id", pa.string()),
-        ("ihc", pa.float64()),
-        ("model", pa.string()),
-        ("dt", pa.string()),
-    ]
-)
-FAILURES_SCHEMA = pa.schema(
-    [("conv_id", pa.string()), ("error", pa.string()), ("attempts", pa.int64()), ("dt", pa.string())]
-)
+ATTRIBUTION_COLUMNS = ("conv_id", "session_id", "ihc", "model", "dt")
 SUM_TOLERANCE = 1e-6
 # The API rounds ihc to 4 decimals: a sum within this of 1 is renormalised; further off is a failure.
 API_SUM_TOLERANCE = 1e-3
+
+
+@cache
+def attribution_schema() -> pa.Schema:
+    """gold/journeys/attribution (built on first use: pyarrow stays out of the code location's load)."""
+    import pyarrow as pa
+
+    types = {"ihc": pa.float64()}
+    return pa.schema([(c, types.get(c, pa.string())) for c in ATTRIBUTION_COLUMNS])
+
+
+@cache
+def failures_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [("conv_id", pa.string()), ("error", pa.string()), ("attempts", pa.int64()), ("dt", pa.string())]
+    )
 
 
 def journeys_from_rows(rows: Iterable[dict]) -> dict[str, list[dict]]:
@@ -181,7 +190,7 @@ def reusable_api_rows(
             and {r["session_id"] for r in rows} == {s["session_id"] for s in sessions}
             and rows[0]["dt"] == sessions[0]["dt"]
         ):
-            kept += [{k: r[k] for k in ATTRIBUTION_SCHEMA.names} for r in rows]
+            kept += [{k: r[k] for k in ATTRIBUTION_COLUMNS} for r in rows]
         else:
             todo[conv_id] = sessions
     return kept, todo

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Sequence
 
-import pyarrow as pa
-
-from platform_assets.core.bronze import LINEAGE_FIELDS
+from platform_assets.core.bronze import lineage_fields
 from platform_assets.core.conventions import ISO_DATE_PATTERN
 from platform_assets.journeys.sources import (
     CONVERSION_COLUMNS,
@@ -25,12 +24,25 @@ from platform_assets.journeys.sources import (
     WRITEBACK_REPORT,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
 _DATE = re.compile(ISO_DATE_PATTERN)
-# The same lineage columns as every bronze table (core.bronze).
-SESSIONS_SCHEMA = pa.schema(
-    [pa.field(c, pa.string()) for c in (*SESSION_COLUMNS, "cost")] + list(LINEAGE_FIELDS)
-)
-CONVERSIONS_SCHEMA = pa.schema([pa.field(c, pa.string()) for c in CONVERSION_COLUMNS] + list(LINEAGE_FIELDS))
+
+
+@cache
+def sessions_schema() -> pa.Schema:
+    """bronze/journeys/sessions: the extracted text columns and the lineage columns of every bronze table."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c, pa.string()) for c in (*SESSION_COLUMNS, "cost")] + list(lineage_fields()))
+
+
+@cache
+def conversions_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c, pa.string()) for c in CONVERSION_COLUMNS] + list(lineage_fields()))
 
 
 def _text(value) -> str | None:
@@ -49,6 +61,8 @@ def _tables():
 def _arrow(
     rows: list, columns: Sequence[str], date_column: str, source: str, schema: pa.Schema, now
 ) -> pa.Table:
+    import pyarrow as pa
+
     out: dict[str, list] = {c: [] for c in schema.names}
     row_in_day: dict[str, int] = {}
     for r in rows:
@@ -89,10 +103,10 @@ def extract(engine, days: Sequence[str]) -> dict[str, pa.Table]:
         conversions = conn.execute(conversions_q, {"days": days}).all() if days else []
     return {
         "sessions": _arrow(
-            sessions, (*SESSION_COLUMNS, "cost"), "event_date", SESSION_SOURCES, SESSIONS_SCHEMA, now
+            sessions, (*SESSION_COLUMNS, "cost"), "event_date", SESSION_SOURCES, sessions_schema(), now
         ),
         "conversions": _arrow(
-            conversions, CONVERSION_COLUMNS, "conv_date", CONVERSIONS, CONVERSIONS_SCHEMA, now
+            conversions, CONVERSION_COLUMNS, "conv_date", CONVERSIONS, conversions_schema(), now
         ),
     }
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import functions as F
-
 from platform_assets.core.rules import Rule, not_null_rule, parsed, trimmed, type_rule, typed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,25 +21,35 @@ TS_FORMAT = "yyyy-MM-dd HH:mm:ss"
 
 
 def _flag(name: str):
+    from pyspark.sql import functions as F
+
     return F.coalesce(parsed(name, "double").cast("int"), F.lit(0))
 
 
 def _timestamp(date_column: str, time_column: str):
+    from pyspark.sql import functions as F
+
     text = F.concat_ws(" ", F.trim(F.col(date_column)), F.trim(F.col(time_column)))
     return F.try_to_timestamp(text, F.lit(TS_FORMAT))
 
 
 def _cost(name: str = "cost"):
+    from pyspark.sql import functions as F
+
     return F.coalesce(parsed(name, "double"), F.lit(0.0))
 
 
 def _channel():
+    from pyspark.sql import functions as F
+
     return F.coalesce(trimmed("channel_name"), F.lit("(unknown)"))
 
 
 def session_costs(bronze: "DataFrame") -> "DataFrame":
     """Every extracted session's cost by channel and event date (no cost row: 0), whether or not it can
     join a journey: a session without user or a parseable time still cost money that day."""
+    from pyspark.sql import functions as F
+
     return bronze.select(
         _channel().alias("channel_name"),
         F.trim(F.col("event_date")).alias("date"),
@@ -53,6 +61,8 @@ def typed_sessions(bronze: "DataFrame") -> "DataFrame":
     """Sessions with a timestamp, typed: engagement flags as 0/1 (blank: 0), cost as a double (no
     session_costs row: 0). A session without id, user or a parseable date and time cannot join a journey
     and is left out (it stays in bronze)."""
+    from pyspark.sql import functions as F
+
     ts = _timestamp("event_date", "event_time")
     return bronze.select(
         trimmed("session_id").alias("session_id"),

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame, Window
-from pyspark.sql import functions as F
-
 from platform_assets.core.aggregates import deterministic_sum
 from platform_assets.core.rules import split
 from platform_assets.journeys.rules import conversion_rules, session_costs, typed_sessions
 from platform_assets.journeys.sources import CONVERSION_COLUMNS, LOOKBACK_DAYS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
     from platform_assets.core.execution import TransformContext
 
 NO_SESSIONS = "no_sessions_in_lookback"
@@ -32,6 +31,9 @@ def customer_journeys(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     whose sessions are all impressions, is excluded from attribution and recorded in
     `quarantine/journeys/excluded_conversions` (`no_sessions_in_lookback`, `only_impression_sessions`),
     like a conversion breaking a rule (blank id or user, unparseable date/time, bad revenue)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     lookback = int(ctx.params.get("lookback_days", LOOKBACK_DAYS))
     bronze = inputs["conversions"]
     typed_columns, rules = conversion_rules()
@@ -110,6 +112,8 @@ def channel_reporting(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     of those sessions, ihc_revenue = sum of ihc x the conversion's revenue, cpo = cost / ihc (null when
     ihc is 0), roas = ihc_revenue / cost (null when cost is 0). Over every extracted date. Reconciles:
     ihc sums to the attributed conversions, cost to the sources' session cost (blocking check)."""
+    from pyspark.sql import functions as F
+
     cost = (
         session_costs(inputs["sessions"])
         .groupBy("channel_name", "date")

@@ -6,9 +6,12 @@ staging table, in one transaction (`WarehouseResource.upsert_table`).
 
 from __future__ import annotations
 
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from resources.warehouse import WarehouseResource
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 SUMMARY_TABLE = "customer_purchase_summary"
 TOP_CUSTOMERS_VIEW = "top_customers"

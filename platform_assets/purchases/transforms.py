@@ -23,11 +23,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
-from pyspark.sql import DataFrame, Window
-from pyspark.sql import functions as F
-
 from platform_assets.core.conventions import MONEY
 from platform_assets.core.execution import Upsert
 from platform_assets.core.rules import LINEAGE_COLUMNS, split
@@ -35,6 +30,8 @@ from platform_assets.purchases import rules
 from platform_assets.purchases.sources import FX_RATES, PURCHASES
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
     from platform_assets.core.execution import TransformContext
 
 WATERMARK = "omnilake.watermark"
@@ -54,6 +51,8 @@ SUMMARY_COLUMNS = (
 def silver_fx_rates(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """FX rates to AUD: one row per currency and date, the latest delivery winning (a later folder, then a
     later file). AUD needs no row: its rate is 1 by definition."""
+    from pyspark.sql import functions as F
+
     typed_columns, fx_rules = rules.fx_rates()
     silver, quarantine = split(
         inputs["bronze"],
@@ -71,6 +70,9 @@ def silver_fx_rates(inputs: dict[str, DataFrame], ctx: "TransformContext") -> di
 def daily_rates(rates: DataFrame, last_day: str) -> DataFrame:
     """(currency, day) -> the latest rate on or before that day, for every day from a currency's first
     rate to `last_day` (an as-of join becomes an equi-join on a small table)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     by_date = Window.partitionBy("currency").orderBy("date")
     spans = rates.where(F.col("currency") != rules.AUD).select(
         "currency", "date", "aud_per_unit", F.lead("date").over(by_date).alias("_next")
@@ -89,6 +91,8 @@ def silver_purchases(inputs: dict[str, DataFrame], ctx: "TransformContext") -> d
     amount_aud = round(amount x the latest rate on or before purchase_date, 2) (AUD: 1). One row per
     purchase_id and day (latest delivery wins); across days the latest ingested row is the purchase
     (see the gold summary)."""
+    from pyspark.sql import functions as F
+
     rates = inputs["fx_rates"]
     listed = (
         rates.select(F.col("currency").alias("_listed_currency"))
@@ -131,6 +135,9 @@ def silver_purchases(inputs: dict[str, DataFrame], ctx: "TransformContext") -> d
 
 def latest_purchases(rows: DataFrame) -> DataFrame:
     """The purchase each purchase_id is: its latest ingested row (needs every row of each purchase_id)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     latest = Window.partitionBy("purchase_id").orderBy(*[F.col(c).desc() for c in INGESTION_ORDER])
     return rows.withColumn("_rank", F.row_number().over(latest)).where("_rank = 1").drop("_rank")
 
@@ -138,6 +145,9 @@ def latest_purchases(rows: DataFrame) -> DataFrame:
 def summarize(purchases: DataFrame) -> DataFrame:
     """The summary of each customer from their purchases (one row per purchase): name and email of the
     customer's latest purchase (latest purchase_date, then latest ingested, then highest purchase_id)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     totals = purchases.groupBy("customer_id").agg(
         F.count(F.lit(1)).alias("purchases"),
         F.sum("amount_aud").alias("total_spent_aud"),
@@ -179,6 +189,10 @@ def customer_purchase_summary(inputs: dict[str, DataFrame], ctx: "TransformConte
     purchase date, and the name and email of the latest purchase. A purchase counts once, as its latest
     ingested row, so a double delivery or a re-run never double counts. Incremental: a run recomputes only
     the customers touched by the silver partitions that changed since the last run, and merges them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyspark.sql import functions as F
+
     spark, lake = ctx.spark, ctx.lake
     silver_table, gold_table = ctx.tables["purchases"], ctx.tables["gold"]
     current = lake.delta(silver_table)

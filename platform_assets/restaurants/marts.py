@@ -12,14 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame, Window
-from pyspark.sql import functions as F
-
 from platform_assets.core.conventions import MONEY
 from platform_assets.restaurants.sources import MARTS  # noqa: F401  (re-exported: the marts this module computes)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import Column
+    from pyspark.sql import Column, DataFrame
 
     from platform_assets.core.execution import TransformContext
 
@@ -48,29 +45,41 @@ SEGMENTS = (
 
 
 def _cents(col: "Column") -> "Column":
+    from pyspark.sql import functions as F
+
     return F.round(col, 2).cast(MONEY)
 
 
 def _ratio(num: "Column", den: "Column") -> "Column":
+    from pyspark.sql import functions as F
+
     return F.when(den != 0, num.cast("double") / den.cast("double"))
 
 
 def _order_date() -> "Column":
+    from pyspark.sql import functions as F
+
     return F.to_date(F.col("dt"))
 
 
 def as_of(orders: DataFrame) -> "Column":
     """The latest order date, as a literal column (one small aggregate)."""
+    from pyspark.sql import functions as F
+
     latest = orders.agg(F.max("dt")).first()[0]
     return F.to_date(F.lit(latest))
 
 
 def customer_orders(orders: DataFrame) -> DataFrame:
+    from pyspark.sql import functions as F
+
     return orders.where(F.col("user_id").isNotNull()).withColumn("order_date", _order_date())
 
 
 def customer_totals(orders: DataFrame) -> DataFrame:
     """Per customer: orders, net revenue, first and last order date, distinct order days."""
+    from pyspark.sql import functions as F
+
     return (
         customer_orders(orders)
         .groupBy("user_id")
@@ -91,6 +100,9 @@ def customer_totals(orders: DataFrame) -> DataFrame:
 def rfm_summary(orders: DataFrame, as_of_date: "Column") -> DataFrame:
     """BG/NBD inputs per customer on order days: frequency = distinct order days - 1, recency = first to
     last order day, T = first order day to as_of (days); monetary = mean net revenue of the repeat days."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     days = (
         customer_orders(orders).groupBy("user_id", "order_date").agg(F.sum("net_amount").alias("day_revenue"))
     )
@@ -166,6 +178,8 @@ def mart_customer_ltv(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     the `clv_fit` check warns why."""
     import math
 
+    from pyspark.sql import functions as F
+
     orders = inputs["orders"]
     as_of_date = as_of(orders)
     totals = customer_totals(orders)
@@ -210,6 +224,8 @@ def clv_fit(outputs: dict, inputs: dict, ctx: "TransformContext"):
 def calibrate(orders: DataFrame, holdout_share: float) -> dict:
     """BG/NBD fitted on the order days before a cut-off (the last `holdout_share` of the observed days are
     held out) predicts each customer's repeat order days in the holdout; see `core/clv.calibration_holdout`."""
+    from pyspark.sql import functions as F
+
     from platform_assets.core.clv import FitError, calibration_holdout
 
     days = (
@@ -260,6 +276,8 @@ def clv_calibration(outputs: dict, inputs: dict, ctx: "TransformContext"):
 
 
 def segment_of(r: "Column", f: "Column") -> "Column":
+    from pyspark.sql import functions as F
+
     expr = None
     for name, rs, fs in SEGMENTS:
         cond = r.isin(*rs) & f.isin(*fs)
@@ -273,6 +291,9 @@ def mart_customer_segments(inputs: dict[str, DataFrame], ctx: "TransformContext"
     m_score = NTILE(5) over (monetary asc, user_id); segment from (r, f): champions r5 f4-5,
     loyal_customers r3-4 f4-5, potential_loyalists r4-5 f2-3, new_customers r5 f1, promising r4 f1,
     need_attention r3 f3, about_to_sleep r3 f1-2, cant_lose r1-2 f5, at_risk r1-2 f3-4, hibernating r1-2 f1-2."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     orders = inputs["orders"]
     as_of_date = as_of(orders)
     base = customer_totals(orders).select(
@@ -309,6 +330,8 @@ def mart_churn_indicators(inputs: dict[str, DataFrame], ctx: "TransformContext")
     days (null with one), net revenue of the orders 0-90 and 91-180 days before as_of; churn_status =
     high_risk if days_since_last_order > 90, else at_risk if > 45 or > 2 x avg_days_between_orders, else
     active."""
+    from pyspark.sql import functions as F
+
     orders = inputs["orders"]
     as_of_date = as_of(orders)
     age = F.datediff(as_of_date, F.col("order_date"))
@@ -353,6 +376,9 @@ def mart_sales_trends(inputs: dict[str, DataFrame], ctx: "TransformContext") -> 
     net revenue of the 7 calendar days ending on the date (missing days 0) / 7; revenue_wow_pct = 100 x
     (net revenue - that of 7 days before) / that (null when that is 0 or absent); weekend and holiday from
     dim_date (weekend from the calendar, holiday unknown, when dim_date lacks the date)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     orders = inputs["orders"].withColumn("date", _order_date())
     daily = orders.groupBy("date").agg(
         F.count(F.lit(1)).alias("orders"),
@@ -400,6 +426,8 @@ def mart_loyalty_impact(inputs: dict[str, DataFrame], ctx: "TransformContext") -
     """Loyalty members (customers with any loyalty order) against the other customers: customers, orders,
     net revenue, average order value, orders and revenue per customer, and the share of customers with 2+
     orders. Guests are not customers."""
+    from pyspark.sql import functions as F
+
     per_customer = customer_totals(inputs["orders"]).withColumn("is_loyalty_member", F.col("_loyal") == 1)
     grouped = per_customer.groupBy("is_loyalty_member").agg(
         F.count(F.lit(1)).alias("customers"),
@@ -427,6 +455,9 @@ def mart_location_performance(inputs: dict[str, DataFrame], ctx: "TransformConte
     """Per restaurant (guest orders included): orders, items, distinct customers, net revenue, average
     order value, discount_rate = discount_amount / gross_amount, share of all net revenue, and the dense
     rank by net revenue (1 = highest)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     per = (
         inputs["orders"]
         .groupBy("restaurant_id")
@@ -462,6 +493,9 @@ def mart_discount_effectiveness(
 ) -> dict[str, DataFrame]:
     """Discounted orders against the others: orders, gross revenue, discounts, net revenue, average order
     value, average items per order and share of all net revenue."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     per = (
         inputs["orders"]
         .groupBy("is_discounted")
@@ -490,6 +524,8 @@ def mart_discount_effectiveness(
 def mart_discount_by_category(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """Discounts by item category, over order lines: lines with a discount, lines, discount amount and net
     revenue."""
+    from pyspark.sql import functions as F
+
     per = (
         inputs["order_lines"]
         .groupBy("item_category")

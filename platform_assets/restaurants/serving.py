@@ -6,9 +6,12 @@ No Dagster and no Spark here: the mart is read with delta-rs and written with SQ
 
 from __future__ import annotations
 
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from resources.warehouse import WarehouseResource
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 PREFIX = "restaurants_"
 

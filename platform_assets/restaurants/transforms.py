@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
-
 from platform_assets.core.conventions import MONEY
 from platform_assets.core.rules import LINEAGE_COLUMNS, split
 from platform_assets.restaurants import rules
 from platform_assets.restaurants.sources import BRONZE_ORDER_ITEMS, DATE_DIM, ORDER_ITEM_OPTIONS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+    from pyspark.sql import functions as F
+
     from platform_assets.core.execution import TransformContext
 
 # An option row is identified by all of its delivered columns (two identical rows are one option).
@@ -24,6 +24,8 @@ OPTION_COLUMNS = ORDER_ITEM_OPTIONS.columns
 
 
 def _money(col) -> "F.Column":
+    from pyspark.sql import functions as F
+
     return F.coalesce(col, F.lit(0)).cast(MONEY)
 
 
@@ -34,6 +36,8 @@ def silver_order_lines(inputs: dict[str, DataFrame], ctx: "TransformContext") ->
     option_amount = sum(option_price x option_quantity) of the line's options (an exact duplicate option
     row counts once); discount_amount = -(sum of the negative option amounts); net_amount = item_amount +
     option_amount. Only USD is in scope: other currencies are quarantined (`currency_usd`)."""
+    from pyspark.sql import functions as F
+
     typed_columns, item_rules = rules.order_items()
     lines, items_quarantine = split(
         inputs["order_items"],
@@ -98,6 +102,8 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
     """Orders: one row per order_id and day from its lines. is_loyalty = any line; order_ts = the earliest
     line; items = sum of item_quantity; gross_amount = item amounts + positive option amounts;
     discount_amount and net_amount = sums of the lines'; is_discounted = discount_amount > 0."""
+    from pyspark.sql import functions as F
+
     lines = inputs["order_lines"]
     positive_options = F.col("option_amount") + F.col("discount_amount")
     orders = lines.groupBy("order_id", "dt").agg(
@@ -133,6 +139,8 @@ def silver_orders(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict
 def silver_dim_date(inputs: dict[str, DataFrame], ctx: "TransformContext") -> dict[str, DataFrame]:
     """The calendar: one row per date (date_key DD-MM-YYYY parsed), the latest snapshot winning; weekday
     name, ISO week, weekend and holiday flags typed. It may cover fewer years than the orders."""
+    from pyspark.sql import functions as F
+
     typed_columns, dim_rules = rules.date_dim()
     silver, quarantine = split(
         inputs["bronze"].withColumn("_snapshot", F.col("dt")),
