@@ -7,7 +7,9 @@ measured in this one run (the machine is shared and noisy; absolute seconds are 
    and written back, on sail, classic Spark local[2] and DuckDB (the single-node reference, the same query
    in SQL); every engine's answer is checked against DuckDB's (bench/ad_attribution_join.py).
 2. marts: the seven restaurants marts over 1 M silver order lines, sail vs classic (bench/restaurants_marts.py).
-3. year: `omnilake run --domain restaurants` over 365 daily landing files of about 5,000 orders, sail vs classic.
+3. year: `omnilake run --domain restaurants` over 365 daily landing files of about 5,000 orders, sail vs classic,
+   and the same run with no compute at all (bench/dagster_floor.py: Dagster's own bookkeeping of the
+   domain's graph over those days), which no engine can go under.
 4. demo: `omnilake demo` (generate 14 days, run all five domains, summary), sail vs classic.
 5. `--tests`: the wall time of the test suite (`pytest`), which has no second engine to compare with.
 `--quick` shrinks 1-3 tenfold (a smoke run of the bench itself).
@@ -149,10 +151,15 @@ def restaurants_year(quick: bool) -> dict:
                 [sys.executable, "-m", "platform_assets.cli", "run", "--domain", "restaurants"],
                 _env(home, engine),
             )
+        _, out = _run([sys.executable, str(BENCH / "dagster_floor.py"), "--days", str(days)], _env())
+        seconds["no compute"] = _last_json(out)["seconds"]
         return {
             "name": f"restaurants run, {days} daily files, {orders:,} order lines",
             "seconds": seconds,
-            "ratios": {"sail/local": seconds["sail"] / seconds["local"]},
+            "ratios": {
+                "sail/local": seconds["sail"] / seconds["local"],
+                "no compute/sail": seconds["no compute"] / seconds["sail"],
+            },
             "check": "exit 0 on both",
         }
     finally:
