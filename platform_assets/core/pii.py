@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 SENTINELS = frozenset({"", "NONE", "NULL", "N/A", "NA", "NAN"})
 _SEPARATORS = re.compile(r"[\s-]")
@@ -46,12 +49,16 @@ def card_last4(value: str | None) -> str | None:
     return text[-4:] if text is not None and _DIGITS.fullmatch(text) else None
 
 
-def tokenise(values: Iterable[str | None], key: str) -> tuple[list[str | None], list[str | None]]:
-    memo: dict[str | None, tuple[str | None, str | None]] = {}
-    tokens, last4 = [], []
-    for v in values:
-        if v not in memo:
-            memo[v] = (card_token(v, key), card_last4(v))
-        tokens.append(memo[v][0])
-        last4.append(memo[v][1])
+def tokenise(values: "pa.ChunkedArray | pa.Array", key: str) -> tuple["pa.ChunkedArray", "pa.ChunkedArray"]:
+    """(card_token, card_last4) of a string column. Each distinct value is tokenised once (a card recurs
+    on every line of every order of its holder) and taken back to its rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(values)
+    pairs = [(card_token(v, key), card_last4(v)) for v in distinct.to_pylist()]
+    # index_in matches a null to the null among the distinct values (its token is null too).
+    at = pc.index_in(values, value_set=distinct)
+    tokens = pc.take(pa.array([p[0] for p in pairs], pa.string()), at)
+    last4 = pc.take(pa.array([p[1] for p in pairs], pa.string()), at)
     return tokens, last4

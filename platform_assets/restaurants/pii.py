@@ -33,6 +33,16 @@ def _protect_rescued(rescued: str | None, key: str) -> str | None:
     )
 
 
+def _protect_column(rescued: "pa.ChunkedArray", key: str) -> "pa.ChunkedArray":
+    """`_protect_rescued` of every row, computed once per distinct value (most rows rescue nothing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(rescued)
+    protected = pa.array([_protect_rescued(v, key) for v in distinct.to_pylist()], pa.string())
+    return pc.take(protected, pc.index_in(rescued, value_set=distinct))
+
+
 def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table", "pa.Table"]:
     """Bronze transform of order_items: `printed_card_number` -> `card_token`, `card_last4` in its place;
     every rescued value becomes a token; rows that could not be parsed keep file, row and
@@ -44,16 +54,15 @@ def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table",
     key = settings.pii_key()
     column = "printed_card_number"
     at = rows.schema.get_field_index(column)
-    tokens, last4 = tokenise(rows.column(column).to_pylist(), key)
+    tokens, last4 = tokenise(rows.column(column), key)
     rows = rows.remove_column(at)
-    rows = rows.add_column(at, pa.field("card_token", pa.string()), pa.array(tokens, pa.string()))
-    rows = rows.add_column(at + 1, pa.field("card_last4", pa.string()), pa.array(last4, pa.string()))
+    rows = rows.add_column(at, pa.field("card_token", pa.string()), tokens)
+    rows = rows.add_column(at + 1, pa.field("card_last4", pa.string()), last4)
     rescued = rows.schema.get_field_index(RESCUED_COLUMN)
     if rescued >= 0:
-        protected = pa.array(
-            [_protect_rescued(v, key) for v in rows.column(rescued).to_pylist()], pa.string()
+        rows = rows.set_column(
+            rescued, rows.schema.field(rescued), _protect_column(rows.column(rescued), key)
         )
-        rows = rows.set_column(rescued, rows.schema.field(rescued), protected)
     raw = unparsed.schema.get_field_index("raw")
     withheld = pa.array(
         [None if r is None else WITHHELD for r in unparsed.column("raw").to_pylist()], pa.string()
