@@ -70,15 +70,20 @@ def main() -> int:
         (home / "dagster.yaml").write_text(settings)
         import dagster as dg
 
+        from platform_assets import settings
+        from platform_assets.progress import LOGGER, progress_logger, run_config
+
         domain = importlib.import_module(f"platform_assets.{args.domain}.definitions").defs
         copies = [noop_copy(a) for a in domain.assets if isinstance(a, dg.AssetsDefinition)]
         job = dg.define_asset_job("floor", selection=dg.AssetSelection.all())
-        defs = dg.Definitions(assets=copies, jobs=[job])
-        start = date(2025, 1, 1)
+        # The CLI's loggers (a line per step), not Dagster's default console at DEBUG.
+        defs = dg.Definitions(assets=copies, jobs=[job], loggers={LOGGER: progress_logger})
+        start = date.fromisoformat(settings.start_date())
         end = start + timedelta(days=args.days - 1)
         instance = dg.DagsterInstance.get()
         began = time.perf_counter()
         result = defs.resolve_job_def("floor").execute_in_process(
+            run_config=run_config(False),
             instance=instance,
             tags={
                 "dagster/asset_partition_range_start": start.isoformat(),

@@ -9,7 +9,7 @@ measured in this one run (the machine is shared and noisy; absolute seconds are 
 2. marts: the seven restaurants marts over 1 M silver order lines, sail vs classic (bench/restaurants_marts.py).
 3. year: `omnilake run --domain restaurants` over 365 daily landing files of about 5,000 orders, sail vs classic,
    and the same run with no compute at all (bench/dagster_floor.py: Dagster's own bookkeeping of the
-   domain's graph over those days), which no engine can go under.
+   domain's graph over those days, timed as the run alone), which no engine can go under.
 4. demo: `omnilake demo` (generate 14 days, run all five domains, summary), sail vs classic.
 5. `--tests`: the wall time of the test suite (`pytest`), which has no second engine to compare with.
 `--quick` shrinks 1-3 tenfold (a smoke run of the bench itself).

@@ -49,16 +49,20 @@ def card_last4(value: str | None) -> str | None:
     return text[-4:] if text is not None and _DIGITS.fullmatch(text) else None
 
 
-def tokenise(values: "pa.ChunkedArray | pa.Array", key: str) -> tuple["pa.ChunkedArray", "pa.ChunkedArray"]:
+def tokenise(values: "pa.ChunkedArray", key: str) -> tuple["pa.ChunkedArray", "pa.ChunkedArray"]:
     """(card_token, card_last4) of a string column. Each distinct value is tokenised once (a card recurs
-    on every line of every order of its holder) and taken back to its rows."""
+    on every line of every order of its holder) and taken back to its rows, chunk by chunk (a chunk is a
+    landing file: one string array of every token of a large backfill could pass Arrow's 2 GiB)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     distinct = pc.unique(values)
     pairs = [(card_token(v, key), card_last4(v)) for v in distinct.to_pylist()]
+    tokens = pa.array([p[0] for p in pairs], pa.string())
+    last4 = pa.array([p[1] for p in pairs], pa.string())
     # index_in matches a null to the null among the distinct values (its token is null too).
-    at = pc.index_in(values, value_set=distinct)
-    tokens = pc.take(pa.array([p[0] for p in pairs], pa.string()), at)
-    last4 = pc.take(pa.array([p[1] for p in pairs], pa.string()), at)
-    return tokens, last4
+    at = [pc.index_in(chunk, value_set=distinct) for chunk in values.chunks]
+    return (
+        pa.chunked_array([pc.take(tokens, i) for i in at], pa.string()),
+        pa.chunked_array([pc.take(last4, i) for i in at], pa.string()),
+    )

@@ -40,7 +40,9 @@ def _protect_column(rescued: "pa.ChunkedArray", key: str) -> "pa.ChunkedArray":
 
     distinct = pc.unique(rescued)
     protected = pa.array([_protect_rescued(v, key) for v in distinct.to_pylist()], pa.string())
-    return pc.take(protected, pc.index_in(rescued, value_set=distinct))
+    return pa.chunked_array(
+        [pc.take(protected, pc.index_in(chunk, value_set=distinct)) for chunk in rescued.chunks], pa.string()
+    )
 
 
 def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table", "pa.Table"]:
