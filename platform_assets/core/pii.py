@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -50,19 +50,25 @@ def card_last4(value: str | None) -> str | None:
 
 
 def tokenise(values: "pa.ChunkedArray", key: str) -> tuple["pa.ChunkedArray", "pa.ChunkedArray"]:
-    """(card_token, card_last4) of a string column. Each distinct value is tokenised once (a card recurs
-    on every line of every order of its holder) and taken back to its rows, chunk by chunk (a chunk is a
-    landing file: one string array of every token of a large backfill could pass Arrow's 2 GiB)."""
+    """(card_token, card_last4) of a string column; a card recurs on every line of its holder's orders,
+    so each distinct value is tokenised once (`per_distinct`)."""
+    return per_distinct(values, lambda v: card_token(v, key), card_last4)
+
+
+def per_distinct(
+    values: "pa.ChunkedArray", *fns: Callable[[str | None], str | None]
+) -> tuple["pa.ChunkedArray", ...]:
+    """Each of `fns` applied to every row of a string column, computed once per distinct value and taken
+    back to the rows chunk by chunk (a chunk is a landing file: one string array of a large backfill's
+    values could pass Arrow's 2 GiB)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     distinct = pc.unique(values)
-    pairs = [(card_token(v, key), card_last4(v)) for v in distinct.to_pylist()]
-    tokens = pa.array([p[0] for p in pairs], pa.string())
-    last4 = pa.array([p[1] for p in pairs], pa.string())
-    # index_in matches a null to the null among the distinct values (its token is null too).
+    # index_in matches a null to the null among the distinct values.
     at = [pc.index_in(chunk, value_set=distinct) for chunk in values.chunks]
-    return (
-        pa.chunked_array([pc.take(tokens, i) for i in at], pa.string()),
-        pa.chunked_array([pc.take(last4, i) for i in at], pa.string()),
-    )
+    out = []
+    for fn in fns:
+        mapped = pa.array([fn(v) for v in distinct.to_pylist()], pa.string())
+        out.append(pa.chunked_array([pc.take(mapped, i) for i in at], pa.string()))
+    return tuple(out)

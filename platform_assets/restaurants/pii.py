@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 from platform_assets.core.landing import RESCUED_COLUMN
-from platform_assets.core.pii import card_last4, card_token, hmac_token, tokenise  # noqa: F401 (re-exported)
+from platform_assets.core.pii import card_last4, card_token, hmac_token, per_distinct, tokenise  # noqa: F401 (re-exported)
 
 WITHHELD = "raw text withheld: the source carries card numbers"
 
@@ -33,18 +33,6 @@ def _protect_rescued(rescued: str | None, key: str) -> str | None:
     )
 
 
-def _protect_column(rescued: "pa.ChunkedArray", key: str) -> "pa.ChunkedArray":
-    """`_protect_rescued` of every row, computed once per distinct value (most rows rescue nothing)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    distinct = pc.unique(rescued)
-    protected = pa.array([_protect_rescued(v, key) for v in distinct.to_pylist()], pa.string())
-    return pa.chunked_array(
-        [pc.take(protected, pc.index_in(chunk, value_set=distinct)) for chunk in rescued.chunks], pa.string()
-    )
-
-
 def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table", "pa.Table"]:
     """Bronze transform of order_items: `printed_card_number` -> `card_token`, `card_last4` in its place;
     every rescued value becomes a token; rows that could not be parsed keep file, row and
@@ -62,9 +50,8 @@ def tokenise_bronze(rows: "pa.Table", unparsed: "pa.Table") -> tuple["pa.Table",
     rows = rows.add_column(at + 1, pa.field("card_last4", pa.string()), last4)
     rescued = rows.schema.get_field_index(RESCUED_COLUMN)
     if rescued >= 0:
-        rows = rows.set_column(
-            rescued, rows.schema.field(rescued), _protect_column(rows.column(rescued), key)
-        )
+        (protected,) = per_distinct(rows.column(rescued), lambda v: _protect_rescued(v, key))
+        rows = rows.set_column(rescued, rows.schema.field(rescued), protected)
     raw = unparsed.schema.get_field_index("raw")
     withheld = pa.array(
         [None if r is None else WITHHELD for r in unparsed.column("raw").to_pylist()], pa.string()

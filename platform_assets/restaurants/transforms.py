@@ -14,8 +14,7 @@ from platform_assets.restaurants import rules
 from platform_assets.restaurants.sources import BRONZE_ORDER_ITEMS, DATE_DIM, ORDER_ITEM_OPTIONS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import DataFrame
-    from pyspark.sql import functions as F
+    from pyspark.sql import Column, DataFrame
 
     from platform_assets.core.execution import TransformContext
 
@@ -23,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 OPTION_COLUMNS = ORDER_ITEM_OPTIONS.columns
 
 
-def _money(col) -> "F.Column":
+def _money(col) -> "Column":
     from pyspark.sql import functions as F
 
     return F.coalesce(col, F.lit(0)).cast(MONEY)
